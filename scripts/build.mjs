@@ -1,0 +1,30 @@
+// Bundles the CLI into dist/. Each command is a dynamic import, so esbuild's
+// code splitting keeps `gdeploy --help` from loading the Kubernetes client.
+import { build } from 'esbuild';
+import { readFileSync, rmSync } from 'node:fs';
+
+const pkg = (path) => JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8'));
+const version = pkg('../package.json').version;
+const clientNode = pkg('../node_modules/@kubernetes/client-node/package.json').version;
+// @kubernetes/client-node 1.4.x is generated from the Kubernetes 1.34 API.
+const kubernetesApi = 'v1.34';
+
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
+await build({
+  entryPoints: { cli: 'src/cli.ts' },
+  outdir: 'dist',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  define: {
+    __GDEPLOY_VERSION__: JSON.stringify(version),
+    __CLIENT_NODE_VERSION__: JSON.stringify(clientNode),
+    __KUBERNETES_API_VERSION__: JSON.stringify(kubernetesApi),
+  },
+  chunkNames: 'chunks/[name]-[hash]',
+});
