@@ -18,9 +18,13 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  // The start-up path (commander, chalk) is bundled in: resolving those packages'
+  // files at run time costs more than parsing them. Everything else stays external.
+  external: Object.keys(pkg('../package.json').dependencies).filter((d) => !['commander', 'chalk'].includes(d)),
   sourcemap: 'linked',
   logLevel: 'warning',
+  // Bundled CommonJS (commander) calls require() for Node built-ins.
+  banner: { js: "import { createRequire as __gdeployCreateRequire } from 'node:module'; const require = __gdeployCreateRequire(import.meta.url);" },
   define: {
     __GDEPLOY_VERSION__: JSON.stringify(version),
     __CLIENT_NODE_VERSION__: JSON.stringify(clientNode),
