@@ -1,6 +1,36 @@
 import { Command } from 'commander';
-import { addApplyOptions, addFileOptions, addWaitOptions, outputOption, runAction } from './shared.js';
-import { GdeployError } from '../engine/errors.js';
+import { addApplyOptions, addFileOptions, addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
+import { ExitCode, GdeployError, assertValid, errorMessage } from '../engine/errors.js';
+import type { DeployResult } from '../engine/types.js';
+import type { Kube } from '../kube/types.js';
+import type { RolloutResult } from '../rollout/index.js';
+import { log } from '../ui/log.js';
+
+interface ApplyFlags {
+  filename: string[];
+  recursive: boolean;
+  app?: string;
+  dryRun: boolean;
+  forceConflicts: boolean;
+  concurrency: string;
+  wait: boolean;
+  timeout: string;
+  lockTimeout: string;
+  rollbackOnFailure: boolean;
+  prune: boolean;
+  output: OutputFormat;
+}
+
+const EXAMPLES = `
+Examples:
+  # Create or update the tutorial's app, wait until it is rolled out
+  gdeploy apply -f examples/hello-world-flask
+
+  # Also delete what was removed from the directory since the last apply
+  gdeploy apply -f deploy/ -R --prune
+
+  # Show what would happen, as JSON
+  gdeploy apply -f deploy/ --dry-run -o json`;
 
 export function applyCommand(): Command {
   const cmd = new Command('apply').description('apply manifests with server-side apply, prune and wait for rollouts');
@@ -9,10 +39,140 @@ export function applyCommand(): Command {
   addWaitOptions(cmd);
   return cmd
     .option('--prune', "delete objects of the app's inventory that are no longer in the manifests", false)
+    .option('--lock-timeout <duration>', 'how long to wait for another operation on the app to finish', '1m')
     .addOption(outputOption())
-    .action(
-      runAction(async () => {
-        throw new GdeployError('apply is not implemented yet');
-      }),
-    );
+    .addHelpText('after', EXAMPLES)
+    .action(runAction(async (flags: ApplyFlags, self: Command) => runApply(flags, self)));
+}
+
+async function runApply(flags: ApplyFlags, self: Command): Promise<number> {
+  const g = globalsOf(self);
+  const concurrency = Number(flags.concurrency);
+  const timeoutMs = parseDuration(flags.timeout);
+  const lockWaitMs = parseDuration(flags.lockTimeout);
+  const problems: string[] = [];
+  if (!Number.isInteger(concurrency) || concurrency < 1) problems.push(`--concurrency must be a positive integer, got "${flags.concurrency}"`);
+  if (timeoutMs === undefined) problems.push(`--timeout must be a duration such as 90s or 5m, got "${flags.timeout}"`);
+  if (lockWaitMs === undefined) problems.push(`--lock-timeout must be a duration such as 30s, got "${flags.lockTimeout}"`);
+  assertValid(problems);
+
+  // The engine and the Kubernetes client load only now, so that --help stays fast.
+  const { openSession } = await import('../engine/session.js');
+  const { deploy } = await import('../engine/deploy.js');
+  const { printChangeSet, deployProgress } = await import('../ui/changeset.js');
+  const { catchInterrupts } = await import('../gitops/interrupt.js');
+  const { kube, objects, app } = await openSession({ ...g, log: g.verbose ? log.debug : undefined }, flags);
+  const interrupt = catchInterrupts();
+  let lock: { release(): Promise<void> } | undefined;
+  try {
+    // A dry run writes nothing, so it needs no lock.
+    if (!flags.dryRun) {
+      const { acquireAppLock } = await import('../engine/lock.js');
+      lock = await acquireAppLock(kube, {
+        app,
+        namespace: kube.namespace,
+        operation: 'apply',
+        waitMs: lockWaitMs!,
+        signal: interrupt.signal,
+        onWait: (h) => log.info(`waiting for ${h.identity} to finish with app ${app}...`),
+      });
+    }
+    // Applying is never cut off half-way: the interrupt only stops waiting for rollouts.
+    const progress = await deployProgress(objects.length);
+    const result = await deploy(kube, {
+      objects,
+      app,
+      namespace: kube.namespace,
+      enforceNamespace: kube.namespaceExplicit,
+      prune: flags.prune,
+      dryRun: flags.dryRun,
+      forceConflicts: flags.forceConflicts,
+      concurrency,
+      onEvent: (ev) => progress.onEvent(ev),
+    }).finally(() => progress.stop());
+    const errors = result.errors.map((e) => e.message);
+    printChangeSet(result.changeSet, { app, namespace: kube.namespace, dryRun: result.dryRun, errors, format: flags.output });
+    if (result.dryRun) return errors.length > 0 ? ExitCode.ERROR : ExitCode.OK;
+    if (errors.length > 0) {
+      await record(kube, app, result, 'failed', flags, errors[0]);
+      return ExitCode.ERROR;
+    }
+    const failure = flags.wait ? await waitForRollouts(kube, result, timeoutMs!, flags, interrupt.signal) : undefined;
+    await record(kube, app, result, failure?.rolledBack ? 'rolled back' : failure ? 'failed' : 'succeeded', flags, failure?.error.message);
+    if (interrupt.exitCode() !== undefined) return interrupt.exitCode()!;
+    if (failure) throw failure.error;
+    return ExitCode.OK;
+  } finally {
+    interrupt.dispose();
+    await lock?.release().catch((err) => log.warn(`cannot release the lock of app ${app}: ${errorMessage(err)}`));
+    kube.close();
+  }
+}
+
+interface RolloutFailure {
+  error: GdeployError;
+  rolledBack: boolean;
+}
+
+/** Follows what the deploy changed; on failure, with --rollback-on-failure, puts back what it replaced. */
+async function waitForRollouts(kube: Kube, result: DeployResult, timeoutMs: number, flags: ApplyFlags, signal: AbortSignal): Promise<RolloutFailure | undefined> {
+  if (result.changedWorkloads.length === 0) return undefined;
+  const { followRollouts, rolloutError } = await import('../ui/progress.js');
+  const follow = { timeoutMs, signal, output: flags.output, namespace: kube.namespace };
+  let rollout: RolloutResult;
+  try {
+    rollout = await followRollouts(kube, result.changedWorkloads, follow);
+  } catch (err) {
+    if (signal.aborted) return { error: new GdeployError('interrupted while waiting for rollouts'), rolledBack: false };
+    throw err;
+  }
+  if (rollout.outcome === 'done') return undefined;
+  if (!flags.rollbackOnFailure) return { error: rolloutError(rollout, kube.namespace), rolledBack: false };
+  if (flags.output === 'table') log.info('rolling back: putting back what this apply replaced');
+  const { revert } = await import('../engine/revert.js');
+  const back = await revert(kube, result.changeSet.changes);
+  for (const e of back.errors) log.error(e.message);
+  const restored = await followRollouts(kube, back.workloads, follow);
+  return { error: rolloutError(rollout, kube.namespace, restored), rolledBack: true };
+}
+
+/** One history entry per apply that changed something or failed (an apply that found nothing to do leaves no trace). */
+async function record(
+  kube: Kube,
+  app: string,
+  result: DeployResult,
+  outcome: 'succeeded' | 'failed' | 'rolled back',
+  flags: ApplyFlags,
+  reason?: string,
+): Promise<void> {
+  const { hasChanges } = await import('../engine/changeset.js');
+  if (outcome === 'succeeded' && !hasChanges(result.changeSet)) return;
+  const { recordRevision, inventorySubjects } = await import('../engine/history.js');
+  const applied = result.changeSet.changes.filter((c) => c.action !== 'pruned' && c.action !== 'failed' && c.action !== 'skipped');
+  try {
+    await recordRevision(kube, app, kube.namespace, {
+      action: 'apply',
+      result: outcome,
+      source: flags.filename.join(','),
+      inventory: inventorySubjects(applied.map((c) => c.ref)),
+      ...(reason ? { reason: reason.split('\n')[0] } : {}),
+    });
+  } catch (err) {
+    log.warn(`cannot record the revision of app ${app}: ${errorMessage(err)}`);
+  }
+}
+
+/** Go-style durations as kubectl takes them: 90s, 5m, 1m30s, 500ms; a bare number is seconds. */
+export function parseDuration(s: string): number | undefined {
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  let rest = s;
+  while (rest) {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
+    if (!m) return undefined;
+    total += Number(m[1]) * unit[m[2]!]!;
+    rest = rest.slice(m[0].length);
+  }
+  return s ? total : undefined;
 }

@@ -1,11 +1,248 @@
-import { Command } from 'commander';
-import { runAction } from './shared.js';
-import { GdeployError } from '../engine/errors.js';
+// gdeploy set-image: `kubectl set image` through server-side apply (field
+// manager gdeploy, on top of what gdeploy already owns), then the rollout wait.
+import { Command, Option } from 'commander';
+import { addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
+import { parseDuration } from './apply.js';
+import { ExitCode, GdeployError, assertValid } from '../engine/errors.js';
+import { containerNames, hasPodTemplate, imageReferenceProblem, resolveImageChanges, type ImageChange } from '../engine/images.js';
+import type { Change } from '../engine/changeset.js';
+import type { Kube, KubeObject } from '../kube/types.js';
+import type { RolloutResult } from '../rollout/index.js';
+import { log } from '../ui/log.js';
+
+interface SetImageFlags {
+  filename?: string[];
+  recursive: boolean;
+  all: boolean;
+  selector?: string;
+  dryRun: boolean;
+  wait: boolean;
+  timeout: string;
+  failureGrace: string;
+  rollbackOnFailure: boolean;
+  output: OutputFormat;
+}
+
+const EXAMPLES = `
+Examples:
+  # Release v1 of the tutorial's app and wait until it is rolled out
+  gdeploy set-image deployment/hello-world-flask hello-world-flask=lyzhang1999/hello-world-flask:v1
+
+  # Every container (init containers too) of a daemon set
+  gdeploy set-image daemonset agent '*=registry.example.com/agent:2.1'
+
+  # All deployments labelled app=web; put the old images back if the rollout fails
+  gdeploy set-image deployments -l app=web web=web:1.4 --rollback-on-failure
+
+  # Show the change without making it
+  gdeploy set-image -f web.yaml web=web:1.4 --dry-run`;
 
 export function setImageCommand(): Command {
-  return new Command('set-image').description('set-image').action(
-    runAction(async () => {
-      throw new GdeployError('set-image is not implemented yet');
-    }),
-  );
+  const cmd = new Command('set-image')
+    .usage('(-f FILENAME | TYPE NAME | TYPE/NAME) CONTAINER=IMAGE... [options]')
+    .description('update container images of workloads, then wait for the rollout (arguments as kubectl set image)')
+    .argument('<args...>', 'resources, then CONTAINER=IMAGE pairs (* for every container)');
+  addFileOption(cmd);
+  addWaitOptions(cmd);
+  return cmd
+    .option('--all', 'every resource of the given types in the namespace', false)
+    .option('-l, --selector <selector>', 'label selector for the given types, e.g. app=web')
+    .option('--dry-run', 'show the change (server dry run); change nothing', false)
+    .addOption(failureGraceOption())
+    .addOption(outputOption())
+    .addHelpText('after', EXAMPLES)
+    .action(runAction(async (args: string[], flags: SetImageFlags, self: Command) => runSetImage(args, flags, self)));
+}
+
+/**
+ * -f/-R taking one path per flag: `-f web.yaml web=web:2` must leave the
+ * image pair an argument, as in kubectl, where a variadic -f would swallow it.
+ */
+export function addFileOption(cmd: Command): Command {
+  const collect = (path: string, all: string[] | undefined) => [...(all ?? []), path];
+  return cmd
+    .option('-f, --filename <path>', "manifest file or directory naming the objects (repeatable)", collect)
+    .option('-R, --recursive', 'descend into directories given with -f', false);
+}
+
+/** How long a failing new Pod is given before the rollout fails; shared with edit. */
+export function failureGraceOption(): Option {
+  return new Option(
+    '--failure-grace <duration>',
+    'how long a new Pod may stay in ImagePullBackOff, CrashLoopBackOff, ... before the rollout fails',
+  ).default('5s');
+}
+
+/** --timeout and --failure-grace in milliseconds, or the problems with them. */
+export function waitDurations(flags: { timeout: string; failureGrace: string }, problems: string[]): { timeoutMs: number; failureGraceMs: number } {
+  const timeoutMs = parseDuration(flags.timeout);
+  const failureGraceMs = parseDuration(flags.failureGrace);
+  if (timeoutMs === undefined) problems.push(`--timeout must be a duration such as 90s or 5m, got "${flags.timeout}"`);
+  if (failureGraceMs === undefined) problems.push(`--failure-grace must be a duration such as 5s, got "${flags.failureGrace}"`);
+  return { timeoutMs: timeoutMs ?? 0, failureGraceMs: failureGraceMs ?? 0 };
+}
+
+interface Request {
+  resources: string[];
+  images: Map<string, string>;
+  timeoutMs: number;
+  failureGraceMs: number;
+}
+
+/** Every problem with the arguments, found before any request (kubectl's Validate). */
+export function validate(args: string[], flags: SetImageFlags): Request {
+  const problems: string[] = [];
+  const resources: string[] = [];
+  const images = new Map<string, string>();
+  for (const arg of args) {
+    const eq = arg.indexOf('=');
+    if (eq < 0) {
+      if (images.size > 0) problems.push(`all resources must be specified before image changes: ${arg}`);
+      else resources.push(arg);
+      continue;
+    }
+    const [container, image] = [arg.slice(0, eq), arg.slice(eq + 1)];
+    if (!container) {
+      problems.push(`invalid image format: ${arg}`);
+      continue;
+    }
+    const why = imageReferenceProblem(image);
+    if (why) problems.push(`invalid image "${image}" for container "${container}": ${why}`);
+    images.set(container, image);
+  }
+  if (flags.all && flags.selector) problems.push('cannot set --all and --selector at the same time');
+  if (resources.length === 0 && !flags.filename?.length) {
+    problems.push('one or more resources must be specified as <resource> <name> or <resource>/<name>');
+  }
+  if (resources.length > 0 && flags.filename?.length) problems.push('resources cannot be named both as arguments and with -f');
+  if (images.size === 0) problems.push('at least one image update is required');
+  else if (images.size > 1 && images.has('*')) {
+    problems.push('all containers are already specified by *, but saw more than one container_name=container_image pairs');
+  }
+  const durations = waitDurations(flags, problems);
+  assertValid(problems);
+  return { resources, images, ...durations };
+}
+
+async function runSetImage(args: string[], flags: SetImageFlags, self: Command): Promise<number> {
+  const req = validate(args, flags);
+  const g = globalsOf(self);
+  const { connect } = await import('../kube/index.js');
+  const kube = await connect({ ...g, log: g.verbose ? log.debug : undefined });
+  try {
+    return await run(kube, req, flags);
+  } finally {
+    kube.close();
+  }
+}
+
+interface Planned {
+  live: KubeObject;
+  changes: ImageChange[];
+}
+
+async function run(kube: Kube, req: Request, flags: SetImageFlags): Promise<number> {
+  const { selectObjects } = await import('../engine/select.js');
+  const objects = await selectObjects(kube, req.resources, flags);
+  if (objects.length === 0) {
+    log.info(`No resources found in ${kube.namespace} namespace.`);
+    return ExitCode.OK;
+  }
+  // Same image already: nothing to apply, and kubectl prints nothing for it either.
+  const planned = planChanges(objects, req.images).filter((p) => p.changes.length > 0);
+  const applied = await applyAll(kube, planned, flags);
+
+  let rollout: RolloutResult | undefined;
+  let failure: GdeployError | undefined;
+  if (flags.wait && !flags.dryRun && applied.length > 0) {
+    const { catchInterrupts } = await import('../gitops/interrupt.js');
+    // Ctrl-C stops the waiting only; the rollout goes on in the cluster.
+    const interrupt = catchInterrupts();
+    try {
+      ({ rollout, failure } = await waitForRollouts(kube, applied, planned, req, flags, interrupt.signal));
+    } catch (err) {
+      const code = interrupt.exitCode();
+      if (code === undefined) throw err;
+      log.error('interrupted while waiting for the rollout; it goes on in the cluster');
+      return code;
+    } finally {
+      interrupt.dispose();
+    }
+  }
+  if (flags.output !== 'table') {
+    const { printImageUpdate } = await import('../ui/progress.js');
+    printImageUpdate(flags.output, { dryRun: flags.dryRun, planned, rollout, error: failure?.message });
+    if (failure) log.error(failure.message);
+    return failure?.exitCode ?? ExitCode.OK;
+  }
+  if (failure) throw failure;
+  return ExitCode.OK;
+}
+
+/** Applies each object's image changes, printing kubectl's line for each (and the diff with --dry-run). */
+async function applyAll(kube: Kube, planned: Planned[], flags: SetImageFlags): Promise<Change[]> {
+  const { setImages } = await import('../engine/set-images.js');
+  const { kubectlName } = await import('../engine/changeset.js');
+  const { renderChangeDiff } = await import('../ui/diff.js');
+  const applied: Change[] = [];
+  for (const p of planned) {
+    const change = await setImages(kube, p.live, p.changes, { dryRun: flags.dryRun });
+    applied.push(change);
+    if (flags.output !== 'table') continue;
+    const diff = flags.dryRun ? renderChangeDiff(change) : '';
+    if (diff) log.result(diff);
+    log.result(`${kubectlName(change.ref)} image updated${flags.dryRun ? ' (server dry run)' : ''}`);
+  }
+  return applied;
+}
+
+/** Follows the rollouts; on failure with --rollback-on-failure, puts the previous images back and follows that too. */
+async function waitForRollouts(
+  kube: Kube,
+  applied: Change[],
+  planned: Planned[],
+  req: Request,
+  flags: SetImageFlags,
+  signal: AbortSignal,
+): Promise<{ rollout: RolloutResult; failure?: GdeployError }> {
+  const { followRollouts, rolloutError } = await import('../ui/progress.js');
+  const { setImages } = await import('../engine/set-images.js');
+  const follow = { timeoutMs: req.timeoutMs, failureGraceMs: req.failureGraceMs, signal, output: flags.output, namespace: kube.namespace };
+  const targetOf = (c: Change) => ({ ref: c.ref, generation: c.after?.metadata.generation });
+  const rollout = await followRollouts(kube, applied.map(targetOf), follow);
+  if (rollout.outcome === 'done') return { rollout };
+  if (!flags.rollbackOnFailure) return { rollout, failure: rolloutError(rollout, kube.namespace) };
+
+  if (flags.output === 'table') log.info('rolling back: putting the previous images back');
+  const restored: Change[] = [];
+  for (const p of planned) {
+    const reverse = p.changes.map((c) => ({ ...c, from: c.to, to: c.from }));
+    restored.push(await setImages(kube, p.live, reverse));
+  }
+  const again = await followRollouts(kube, restored.map(targetOf), follow);
+  return { rollout, failure: rolloutError(rollout, kube.namespace, again) };
+}
+
+/**
+ * The image changes for each object, checked in full before the first write:
+ * a typo in one container name must not leave half of a selection changed.
+ */
+function planChanges(objects: KubeObject[], images: ReadonlyMap<string, string>): Planned[] {
+  const problems: string[] = [];
+  const planned: Planned[] = [];
+  for (const live of objects) {
+    const name = `${live.kind.toLowerCase()}/${live.metadata.name}`;
+    if (!hasPodTemplate(live.kind)) {
+      problems.push(`${name}: a ${live.kind} has no pod template, so no images to set`);
+      continue;
+    }
+    const { changes, unknown } = resolveImageChanges(live, images);
+    for (const c of unknown) {
+      problems.push(`${name}: unable to find container named "${c}"; its containers are: ${containerNames(live).join(', ') || 'none'}`);
+    }
+    planned.push({ live, changes: changes.filter((c) => c.from !== c.to) });
+  }
+  if (problems.length === 1) throw new GdeployError(`${problems[0]}; nothing changed`);
+  if (problems.length > 1) throw new GdeployError(`nothing changed:\n  - ${problems.join('\n  - ')}`);
+  return planned;
 }

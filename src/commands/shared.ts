@@ -38,7 +38,7 @@ export function addFileOptions(cmd: Command, required = true): Command {
 /** Flags for everything that waits for rollouts. */
 export function addWaitOptions(cmd: Command): Command {
   return cmd
-    .option('--wait', 'wait for changed workloads to roll out (default)', true)
+    .option('--wait', 'wait for changed workloads to roll out', true)
     .option('--no-wait', 'do not wait for rollouts')
     .option('--timeout <duration>', 'how long to wait for rollouts, e.g. 90s, 5m', '5m')
     .option('--rollback-on-failure', 'when a rollout fails, put back what was replaced', false);

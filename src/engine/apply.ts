@@ -1,0 +1,108 @@
+// Carrying out a plan, in stages: Namespaces and CRDs first (then wait until
+// the CRDs are Established and plan again what depended on them), then
+// everything else in parallel. Only objects the plan found changed are
+// applied. A failure on one object does not stop the others of its stage; a
+// failed first stage skips the second.
+import type { Kube, KubeObject } from '../kube/types.js';
+import { isConflict } from '../kube/errors.js';
+import { errorMessage } from './errors.js';
+import { refOf, subjectOf } from './changeset.js';
+import { sameObject } from './normalize.js';
+import { DEFAULT_CONCURRENCY, mapLimit } from './pool.js';
+import { DEFAULT_FIELD_MANAGER, isCRD, isClusterStage } from './plan.js';
+import { waitEstablished } from './crds.js';
+import type { EngineError, PlannedChange } from './types.js';
+
+export interface ExecuteOptions {
+  fieldManager?: string;
+  forceConflicts?: boolean;
+  concurrency?: number;
+  signal?: AbortSignal;
+  onChange?: (c: PlannedChange) => void;
+  /** Runs between the stages (when the namespace of the inventory exists); false stops the deploy there. */
+  betweenStages?: () => Promise<boolean>;
+}
+
+const needsApply = (c: PlannedChange): boolean => c.action === 'created' || c.action === 'configured';
+
+/** Applies the changed entries of a plan in place (their action, after and error are updated). */
+export async function applyStaged(kube: Kube, changes: PlannedChange[], opts: ExecuteOptions, errors: EngineError[]): Promise<void> {
+  const clusterStage = changes.filter((c) => isClusterStage(c.desired) && needsApply(c));
+  const rest = changes.filter((c) => !isClusterStage(c.desired) && (needsApply(c) || c.deferred));
+  const skipRest = (why: string): void => {
+    for (const c of rest) if (needsApply(c)) Object.assign(c, { action: 'skipped', error: why });
+  };
+
+  if (await applyAll(kube, clusterStage, opts, errors)) return skipRest('not applied: a Namespace or CRD failed first');
+  const crds = clusterStage.filter((c) => isCRD(c.desired));
+  if (crds.length > 0) {
+    try {
+      await waitEstablished(kube, crds.map((c) => c.desired.metadata.name!), opts.signal);
+    } catch (err) {
+      errors.push({ message: errorMessage(err), fatal: true, cause: err });
+      return skipRest('not applied: CRDs did not become Established');
+    }
+    for (const c of crds) for (const v of crdVersions(c.desired)) kube.invalidate(v);
+  }
+
+  if (opts.betweenStages && !(await opts.betweenStages())) return skipRest('not applied: the inventory could not be recorded');
+
+  const deferred = rest.filter((c) => c.deferred);
+  if (deferred.length > 0) {
+    await mapLimit(deferred, opts.concurrency ?? DEFAULT_CONCURRENCY, (c) => replan(kube, c, opts, errors));
+    if (errors.some((e) => e.fatal)) return skipRest('not applied: planning failed');
+  }
+  await applyAll(kube, rest.filter(needsApply), opts, errors);
+}
+
+/** Applies entries in parallel; true when any failed. */
+async function applyAll(kube: Kube, changes: PlannedChange[], opts: ExecuteOptions, errors: EngineError[]): Promise<boolean> {
+  let failed = false;
+  await mapLimit(changes, opts.concurrency ?? DEFAULT_CONCURRENCY, async (c) => {
+    try {
+      c.after = await kube.apply(c.desired, {
+        force: opts.forceConflicts,
+        fieldManager: opts.fieldManager ?? DEFAULT_FIELD_MANAGER,
+        signal: opts.signal,
+      });
+    } catch (err) {
+      failed = true;
+      c.action = 'failed';
+      c.error = errorMessage(err);
+      errors.push({ subject: c.subject, message: `${c.subject} apply failed: ${c.error}`, fatal: !isConflict(err), cause: err });
+    }
+    opts.onChange?.(c);
+  });
+  return failed;
+}
+
+/** Plans an entry whose CRD or namespace did not exist at planning time, now that it does. */
+async function replan(kube: Kube, c: PlannedChange, opts: ExecuteOptions, errors: EngineError[]): Promise<void> {
+  try {
+    const mapping = await kube.resolve(c.desired.apiVersion, c.desired.kind, opts.signal);
+    if (!mapping.namespaced) delete c.desired.metadata.namespace;
+    c.ref = refOf(c.desired);
+    c.subject = subjectOf(c.ref);
+    const live = await kube.find(c.ref, { signal: opts.signal });
+    const after = await kube.apply(c.desired, {
+      dryRun: true,
+      force: opts.forceConflicts,
+      fieldManager: opts.fieldManager ?? DEFAULT_FIELD_MANAGER,
+      signal: opts.signal,
+    });
+    c.before = live;
+    c.after = after;
+    c.action = !live ? 'created' : sameObject(live, after) ? 'unchanged' : 'configured';
+  } catch (err) {
+    c.action = 'failed';
+    c.error = errorMessage(err);
+    errors.push({ subject: c.subject, message: `${c.subject} apply failed: ${c.error}`, fatal: !isConflict(err), cause: err });
+  }
+  delete c.deferred;
+}
+
+/** `group/version` of every version a CRD serves. */
+function crdVersions(crd: KubeObject): string[] {
+  const spec = (crd.spec ?? {}) as { group?: string; versions?: Array<{ name?: string }> };
+  return (spec.versions ?? []).map((v) => `${spec.group}/${v.name}`);
+}

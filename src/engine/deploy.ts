@@ -1,0 +1,101 @@
+// The one entry point every command that changes the cluster goes through:
+// plan everything, stop before the first write if any object is invalid,
+// apply in stages, prune last, and keep the app's inventory so that no object
+// it created can be lost track of, even if the run dies half-way.
+import type { Kube, ObjectRef } from '../kube/types.js';
+import { keyOf, refOf } from './changeset.js';
+import { readInventory, sameRefs, unionRefs, writeInventory, type Inventory } from './inventory.js';
+import { plan } from './plan.js';
+import { applyStaged } from './apply.js';
+import { prune } from './prune.js';
+import { errorMessage } from './errors.js';
+import type { ChangedWorkload, DeployOptions, DeployResult, EngineError, PlannedChange } from './types.js';
+
+/** Kinds whose changes start a rollout a watcher can follow. */
+const WORKLOAD_KINDS = new Set(['apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'batch/Job']);
+
+export async function deploy(kube: Kube, opts: DeployOptions): Promise<DeployResult> {
+  const planned = await plan(kube, opts);
+  opts.onEvent?.({ type: 'planned', plan: planned });
+  const changes = planned.changeSet.changes;
+  const errors = [...planned.errors];
+  const result = (dryRun: boolean): DeployResult => ({
+    changeSet: planned.changeSet,
+    changedWorkloads: dryRun ? [] : changedWorkloads(changes),
+    errors,
+    dryRun,
+  });
+  if (errors.some((e) => e.fatal)) {
+    for (const c of changes) if (c.action !== 'failed') Object.assign(c, { action: 'skipped', error: 'not applied: planning failed' });
+    return result(true);
+  }
+  if (opts.dryRun) return result(true);
+
+  const onChange = (c: PlannedChange): void => opts.onEvent?.({ type: 'change', change: c });
+  const applied = changes.filter((c) => c.action !== 'pruned');
+  const prunes = changes.filter((c) => c.action === 'pruned');
+  const previous = planned.inventory ?? (await readInventory(kube, opts.app, opts.namespace, opts.signal));
+  const before = previous?.objects ?? [];
+  const desired = applied.map((c) => c.ref);
+
+  // Record new objects before creating them, so a run that dies half-way leaves
+  // them in the inventory, never orphaned. Only Namespaces and CRDs go before
+  // this: the inventory's own namespace may be one of them.
+  const widened = unionRefs(before, desired);
+  const betweenStages = async (): Promise<boolean> => {
+    opts.onEvent?.({ type: 'stage', name: 'objects' });
+    return sameRefs(widened, before) || (await save(kube, opts, widened, previous, errors));
+  };
+  opts.onEvent?.({ type: 'stage', name: 'cluster' });
+  await applyStaged(kube, applied, { ...opts, onChange, betweenStages }, errors);
+
+  let final: ObjectRef[] = widened;
+  if (prunes.length > 0 || opts.prune) {
+    if (errors.length === 0) {
+      opts.onEvent?.({ type: 'stage', name: 'prune' });
+      await prune(kube, prunes, { ...opts, onChange }, errors);
+      const kept = new Set(prunes.filter((c) => c.action === 'failed').map((c) => keyOf(c.ref)));
+      final = [...desired, ...before.filter((r) => kept.has(keyOf(r)))];
+    } else {
+      for (const c of prunes) Object.assign(c, { action: 'skipped', error: 'not pruned: applying failed' });
+    }
+  }
+
+  const changed = changes.some((c) => c.action === 'created' || c.action === 'configured' || c.action === 'pruned');
+  const revisionMoved = JSON.stringify(opts.revision ?? null) !== JSON.stringify(previous?.revision ?? null);
+  if (changed || revisionMoved || !sameRefs(final, widened) || !previous) {
+    await save(kube, opts, final, previous, errors, { revision: opts.revision, appliedAt: new Date().toISOString() });
+  }
+  return result(false);
+}
+
+async function save(
+  kube: Kube,
+  opts: DeployOptions,
+  objects: ObjectRef[],
+  previous: Inventory | undefined,
+  errors: EngineError[],
+  record?: Pick<Inventory, 'revision' | 'appliedAt'>,
+): Promise<boolean> {
+  const inv: Inventory = { app: opts.app, namespace: opts.namespace, objects, revision: previous?.revision, appliedAt: previous?.appliedAt };
+  if (record) Object.assign(inv, record);
+  try {
+    await writeInventory(kube, inv, opts.signal);
+    return true;
+  } catch (err) {
+    errors.push({ subject: `ConfigMap/${opts.namespace}/gdeploy.${opts.app}`, message: `cannot record the inventory: ${errorMessage(err)}`, fatal: true, cause: err });
+    return false;
+  }
+}
+
+function changedWorkloads(changes: PlannedChange[]): ChangedWorkload[] {
+  const out: ChangedWorkload[] = [];
+  for (const c of changes) {
+    if (c.action !== 'created' && c.action !== 'configured') continue;
+    const group = c.ref.apiVersion.includes('/') ? c.ref.apiVersion.split('/')[0] : '';
+    const generation = c.after?.metadata.generation;
+    if (!WORKLOAD_KINDS.has(`${group}/${c.ref.kind}`) || typeof generation !== 'number') continue;
+    out.push({ ref: refOf(c.after!), subject: c.subject, generation, uid: c.after?.metadata.uid, action: c.action });
+  }
+  return out;
+}

@@ -1,0 +1,124 @@
+// The app's inventory: which objects its last deploy applied, so --prune can
+// delete exactly those that left the manifests and nothing else.
+//
+// It lives in the cluster, beside the app, as a ConfigMap `gdeploy.<app>` in
+// the target namespace (kapp keeps its app record the same way). A ConfigMap
+// because every cluster has it, RBAC for it is ordinary, `kubectl get cm`
+// shows it, and it needs no CRD installed first; in the target namespace so
+// that whoever may deploy the app may read and write its record.
+//
+// Keys of .data, each owned through server-side apply by one field manager so
+// writers never erase each other's keys:
+//   objects    (manager gdeploy)          JSON array of ObjectRef, sorted
+//   revision   (manager gdeploy)          JSON Revision the objects came from
+//   appliedAt  (manager gdeploy)          RFC 3339 time of the deploy
+//   history    (manager gdeploy-history)  reserved for the revision history
+import type { Kube, KubeObject, ObjectRef } from '../kube/types.js';
+import { keyOf } from './changeset.js';
+import type { Revision } from './types.js';
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_VALUE = 'gdeploy';
+export const APP_LABEL = 'gdeploy.dev/app';
+export const INVENTORY_FIELD_MANAGER = 'gdeploy';
+/** Field manager reserved for the `history` key of the inventory ConfigMap. */
+export const HISTORY_FIELD_MANAGER = 'gdeploy-history';
+
+export interface Inventory {
+  app: string;
+  namespace: string;
+  objects: ObjectRef[];
+  revision?: Revision;
+  appliedAt?: string;
+}
+
+export function inventoryName(app: string): string {
+  return `gdeploy.${app}`;
+}
+
+export function inventoryRef(app: string, namespace: string): ObjectRef {
+  return { apiVersion: 'v1', kind: 'ConfigMap', namespace, name: inventoryName(app) };
+}
+
+/** Labels gdeploy puts on every object it applies. */
+export function appLabels(app: string): Record<string, string> {
+  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [APP_LABEL]: app };
+}
+
+export async function readInventory(kube: Kube, app: string, namespace: string, signal?: AbortSignal): Promise<Inventory | undefined> {
+  const cm = await kube.find(inventoryRef(app, namespace), { signal });
+  return cm ? inventoryFromConfigMap(cm, app, namespace) : undefined;
+}
+
+export async function writeInventory(kube: Kube, inv: Inventory, signal?: AbortSignal): Promise<void> {
+  await kube.apply(inventoryConfigMap(inv), { fieldManager: INVENTORY_FIELD_MANAGER, force: true, signal });
+}
+
+export function inventoryConfigMap(inv: Inventory): KubeObject {
+  const data: Record<string, string> = { objects: JSON.stringify(sortRefs(inv.objects)) };
+  if (inv.revision) data.revision = JSON.stringify(inv.revision);
+  if (inv.appliedAt) data.appliedAt = inv.appliedAt;
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: inventoryName(inv.app), namespace: inv.namespace, labels: appLabels(inv.app) },
+    data,
+  };
+}
+
+export function inventoryFromConfigMap(cm: KubeObject, app: string, namespace: string): Inventory {
+  const data = (cm.data ?? {}) as Record<string, string>;
+  const inv: Inventory = { app, namespace, objects: parseJSON<ObjectRef[]>(data.objects) ?? [] };
+  const revision = parseJSON<Revision>(data.revision);
+  if (revision) inv.revision = revision;
+  if (data.appliedAt) inv.appliedAt = data.appliedAt;
+  return inv;
+}
+
+function parseJSON<T>(s: string | undefined): T | undefined {
+  if (!s) return undefined;
+  try {
+    return JSON.parse(s) as T;
+  } catch {
+    // A hand-edited record must not block deploys; an unreadable one counts as empty.
+    return undefined;
+  }
+}
+
+export function sortRefs(refs: ObjectRef[]): ObjectRef[] {
+  return [...refs].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+}
+
+/** Refs in `a` or `b`, once each (by identity, ignoring API version). */
+export function unionRefs(a: ObjectRef[], b: ObjectRef[]): ObjectRef[] {
+  const seen = new Map<string, ObjectRef>();
+  for (const r of [...a, ...b]) if (!seen.has(keyOf(r))) seen.set(keyOf(r), r);
+  return [...seen.values()];
+}
+
+export function sameRefs(a: ObjectRef[], b: ObjectRef[]): boolean {
+  if (a.length !== b.length) return false;
+  const keys = new Set(a.map(keyOf));
+  return b.every((r) => keys.has(keyOf(r)));
+}
+
+const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** An app name must make a valid label value and ConfigMap name. */
+export function validateAppName(app: string): string | undefined {
+  if (app.length > 63 - 'gdeploy.'.length || !APP_NAME.test(app)) {
+    return `invalid app name "${app}": use lower case letters, digits and '-', starting and ending with a letter or digit, at most ${63 - 'gdeploy.'.length} characters`;
+  }
+  return undefined;
+}
+
+/** The default app name: a directory name made into a valid one ('Hello_World' -> 'hello-world'). */
+export function appNameFrom(dirName: string): string {
+  const cleaned = dirName
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63 - 'gdeploy.'.length)
+    .replace(/-+$/, '');
+  return cleaned || 'default';
+}

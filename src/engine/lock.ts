@@ -1,0 +1,236 @@
+// One operation at a time per app and namespace, across machines: a
+// coordination.k8s.io/v1 Lease `gdeploy-lock.<app>`, held the way client-go's
+// leader election holds one. The holder renews it while it works; a holder
+// that dies stops renewing and the lease expires after its duration, so a
+// killed gdeploy never blocks an app for longer than that.
+import { hostname, userInfo } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Kube, KubeObject, ObjectRef } from '../kube/types.js';
+import { isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
+import { ExitCode, GdeployError } from './errors.js';
+
+export interface LockOptions {
+  app: string;
+  namespace: string;
+  /** What is being done, shown to whoever waits ("sync", "rollback"). */
+  operation: string;
+  /** How long to wait for another holder (ms); 0 fails at once. */
+  waitMs: number;
+  /** How long the lease stays valid without renewal (s). */
+  leaseSeconds?: number;
+  signal?: AbortSignal;
+  /** Called once when the lock is busy and we start waiting. */
+  onWait?: (holder: LeaseHolder) => void;
+  /** Called when another process was found to have left an expired lease we took over. */
+  onTakeover?: (previous: LeaseHolder) => void;
+}
+
+export interface LeaseHolder {
+  identity: string;
+  /** When the current holder took it. */
+  acquired?: Date;
+  renewed?: Date;
+  /** When it stops being valid unless renewed. */
+  expires?: Date;
+}
+
+export interface AppLock {
+  readonly identity: string;
+  /** Fires if the lease could not be renewed: someone else may now hold it. */
+  readonly lost: AbortSignal;
+  release(): Promise<void>;
+}
+
+export const DEFAULT_LEASE_SECONDS = 30;
+const POLL_MS = 500;
+
+export function lockRef(app: string, namespace: string): ObjectRef {
+  return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace, name: `gdeploy-lock.${app}` };
+}
+
+export function holderIdentity(operation: string): string {
+  let user = process.env.USER ?? '';
+  try {
+    user ||= userInfo().username;
+  } catch {
+    user ||= 'unknown';
+  }
+  return `${user}@${hostname()} pid ${process.pid} (${operation})`;
+}
+
+export async function acquireAppLock(kube: Kube, opts: LockOptions): Promise<AppLock> {
+  const ref = lockRef(opts.app, opts.namespace);
+  const identity = holderIdentity(opts.operation);
+  const seconds = opts.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
+  const deadline = Date.now() + opts.waitMs;
+  let waiting = false;
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    const lease = await tryTake(kube, ref, identity, seconds, opts);
+    if (lease !== undefined) return new HeldLock(kube, lease, identity, seconds, opts.signal);
+    const holder = holderOf(await kube.find(ref, { signal: opts.signal }));
+    if (holder === undefined) {
+      // Released between our attempt and this read: try again, without hammering the server.
+      await sleep(POLL_MS / 10, undefined, { signal: opts.signal });
+      continue;
+    }
+    if (Date.now() >= deadline) throw lockedError(opts, holder);
+    if (!waiting) {
+      waiting = true;
+      opts.onWait?.(holder);
+    }
+    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())), undefined, { signal: opts.signal });
+  }
+}
+
+/** Takes the lease if it is free, expired or already ours; undefined when someone else holds it. */
+async function tryTake(kube: Kube, ref: ObjectRef, identity: string, seconds: number, opts: LockOptions): Promise<KubeObject | undefined> {
+  const now = microTime(new Date());
+  const live = await kube.find(ref, { signal: opts.signal });
+  if (live === undefined) {
+    try {
+      return await kube.create(leaseObject(ref, identity, seconds, now, now, 0), { signal: opts.signal });
+    } catch (err) {
+      if (isAlreadyExists(err)) return undefined;
+      throw err;
+    }
+  }
+  const holder = holderOf(live);
+  // A live holder is busy even if its identity reads like ours: identities are for people, not ownership.
+  if (holder !== undefined && !expired(holder)) return undefined;
+  if (holder !== undefined) opts.onTakeover?.(holder);
+  const spec = (live.spec ?? {}) as LeaseSpec;
+  const transitions = (spec.leaseTransitions ?? 0) + 1;
+  const next = leaseObject(ref, identity, seconds, now, now, transitions);
+  next.metadata.resourceVersion = live.metadata.resourceVersion;
+  try {
+    return await kube.update(next, { signal: opts.signal });
+  } catch (err) {
+    // Someone else got there between our read and write.
+    if (isConflict(err) || isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+class HeldLock implements AppLock {
+  private readonly lostController = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private renewing: Promise<void> = Promise.resolve();
+  private released = false;
+
+  constructor(
+    private readonly kube: Kube,
+    private lease: KubeObject,
+    readonly identity: string,
+    private readonly seconds: number,
+    signal: AbortSignal | undefined,
+  ) {
+    // Renew well within the duration so one slow request does not lose it.
+    this.timer = setInterval(() => (this.renewing = this.renew(signal)), (seconds * 1000) / 3);
+    this.timer.unref();
+  }
+
+  get lost(): AbortSignal {
+    return this.lostController.signal;
+  }
+
+  private async renew(signal: AbortSignal | undefined): Promise<void> {
+    if (this.released || this.lost.aborted) return;
+    const spec = { ...(this.lease.spec as LeaseSpec), renewTime: microTime(new Date()) };
+    try {
+      this.lease = await this.kube.update({ ...this.lease, spec }, { signal });
+    } catch (err) {
+      if (isConflict(err) || isNotFound(err)) {
+        clearInterval(this.timer);
+        this.lostController.abort(new GdeployError(`lost the lock ${leaseName(this.lease)}: it was changed by someone else`));
+      }
+      // Anything else (a network blip): try again at the next tick, while the lease is still valid.
+    }
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    clearInterval(this.timer);
+    await this.renewing;
+    if (this.lost.aborted) return;
+    // Hand it back as client-go does: no holder, so the next taker need not wait for expiry.
+    const spec: LeaseSpec = { ...(this.lease.spec as LeaseSpec), holderIdentity: undefined, leaseDurationSeconds: 1 };
+    delete spec.holderIdentity;
+    try {
+      await this.kube.update({ ...this.lease, spec });
+    } catch {
+      // Someone took it over after expiry, or the lease is gone: nothing of ours to release.
+    }
+  }
+}
+
+interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+}
+
+function leaseObject(ref: ObjectRef, identity: string, seconds: number, acquire: string, renew: string, transitions: number): KubeObject {
+  const spec: LeaseSpec = {
+    holderIdentity: identity,
+    leaseDurationSeconds: seconds,
+    acquireTime: acquire,
+    renewTime: renew,
+    leaseTransitions: transitions,
+  };
+  return {
+    apiVersion: ref.apiVersion,
+    kind: ref.kind,
+    metadata: { name: ref.name, namespace: ref.namespace, labels: { 'app.kubernetes.io/managed-by': 'gdeploy' } },
+    spec,
+  };
+}
+
+function holderOf(lease: KubeObject | undefined): LeaseHolder | undefined {
+  const spec = (lease?.spec ?? {}) as LeaseSpec;
+  if (!spec.holderIdentity) return undefined;
+  const renewed = parseTime(spec.renewTime) ?? parseTime(spec.acquireTime);
+  const holder: LeaseHolder = { identity: spec.holderIdentity };
+  const acquired = parseTime(spec.acquireTime);
+  if (acquired) holder.acquired = acquired;
+  if (renewed) {
+    holder.renewed = renewed;
+    holder.expires = new Date(renewed.getTime() + (spec.leaseDurationSeconds ?? DEFAULT_LEASE_SECONDS) * 1000);
+  }
+  return holder;
+}
+
+function expired(h: LeaseHolder): boolean {
+  return h.expires !== undefined && h.expires.getTime() <= Date.now();
+}
+
+function lockedError(opts: LockOptions, h: LeaseHolder): GdeployError {
+  const since = h.acquired ? ` since ${h.acquired.toISOString()}` : '';
+  const left = h.expires ? Math.max(0, Math.ceil((h.expires.getTime() - Date.now()) / 1000)) : undefined;
+  const expiry = left === undefined ? '' : `; the lease expires at ${h.expires!.toISOString()} (in ${left}s) unless its holder renews it`;
+  return new GdeployError(
+    `app ${opts.namespace}/${opts.app} is locked by ${h.identity}${since}${expiry}`,
+    {
+      exitCode: ExitCode.LOCKED,
+      hint: opts.waitMs > 0 ? 'wait for that operation to finish, or raise --lock-timeout' : 'wait for that operation to finish, or pass --lock-timeout to wait for it',
+    },
+  );
+}
+
+/** metav1.MicroTime: RFC 3339 with microseconds. */
+export function microTime(d: Date): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+function parseTime(s: string | undefined): Date | undefined {
+  if (!s) return undefined;
+  const d = new Date(s);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+function leaseName(lease: KubeObject): string {
+  return `Lease/${lease.metadata.namespace}/${lease.metadata.name}`;
+}

@@ -1,0 +1,250 @@
+// Loads manifests the way `kubectl apply -f` reads them: files, directories
+// (only .yaml/.yml/.json inside, recursing with -R), '-' for stdin, several
+// documents per file, List kinds unpacked. A directory with a kustomization
+// file is rendered with `kubectl kustomize`. Everything is read and checked
+// before anything is sent: a bad document fails the whole load, naming its
+// file, document number and line.
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import yaml from 'js-yaml';
+import type { KubeObject } from '../kube/types.js';
+import { GdeployError } from './errors.js';
+import { keyOf, subjectOf } from './changeset.js';
+
+export interface ManifestSource {
+  /** File path, '<stdin>', or '<kustomize DIR>'. */
+  file: string;
+  /** 1-based document number within the file. */
+  document: number;
+  /** 1-based line where the document starts. */
+  line: number;
+}
+
+export interface LoadOptions {
+  /** Descend into subdirectories of directories given (-R). */
+  recursive?: boolean;
+  /** Reads stdin for '-' (tests replace it). */
+  readStdin?: () => Promise<string>;
+  /** The kubectl binary for kustomizations; 'kubectl' from PATH when absent. */
+  kubectl?: string;
+}
+
+/** A manifest that cannot be used. Nothing has been sent to the cluster when it is thrown. */
+export class ManifestError extends GdeployError {
+  constructor(message: string, hint?: string) {
+    super(message, { hint });
+    this.name = 'ManifestError';
+  }
+}
+
+const sources = new WeakMap<KubeObject, ManifestSource>();
+
+/** Where a loaded object came from, for messages. */
+export function sourceOf(obj: KubeObject): ManifestSource | undefined {
+  return sources.get(obj);
+}
+
+export function describeSource(src: ManifestSource): string {
+  return `${src.file}: document ${src.document} (line ${src.line})`;
+}
+
+const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
+export async function loadManifests(paths: string[], opts: LoadOptions = {}): Promise<KubeObject[]> {
+  if (paths.length === 0) throw new ManifestError('no manifests given', 'pass -f FILE, -f DIR or -f -');
+  const objects: KubeObject[] = [];
+  for (const p of paths) {
+    for (const doc of await readPath(p, opts, true)) objects.push(...parseManifests(doc.text, doc.file));
+  }
+  rejectDuplicates(objects);
+  return objects;
+}
+
+interface SourceText {
+  file: string;
+  text: string;
+}
+
+async function readPath(path: string, opts: LoadOptions, given: boolean): Promise<SourceText[]> {
+  if (path === '-') return [{ file: '<stdin>', text: await (opts.readStdin ?? readStdin)() }];
+  // Synchronous reads: hundreds of small files load several times faster than with fs/promises.
+  let st;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ManifestError(`the path "${path}" does not exist`, code === 'ENOENT' ? undefined : (err as Error).message);
+  }
+  if (!st.isDirectory()) return [{ file: path, text: readFileSync(path, 'utf8') }];
+  const entries = readdirSync(path, { withFileTypes: true });
+  const kustomization = entries.find((e) => e.isFile() && KUSTOMIZATION_FILES.includes(e.name));
+  if (kustomization) return [{ file: `<kustomize ${path}>`, text: await kustomize(path, opts.kubectl ?? 'kubectl') }];
+  const out: SourceText[] = [];
+  // Lexical order, as kubectl walks directories.
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const child = join(path, e.name);
+    if (e.isDirectory()) {
+      if (opts.recursive) out.push(...(await readPath(child, opts, false)));
+    } else if (MANIFEST_EXTENSIONS.has(extname(e.name).toLowerCase())) {
+      out.push({ file: child, text: readFileSync(child, 'utf8') });
+    }
+  }
+  if (given && out.length === 0 && !opts.recursive && entries.some((e) => e.isDirectory())) {
+    throw new ManifestError(`no manifests in directory "${path}"`, 'its subdirectories are read only with -R');
+  }
+  return out;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function kustomize(dir: string, kubectl: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(kubectl, ['kustomize', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      reject(
+        e.code === 'ENOENT'
+          ? new ManifestError(
+              `"${dir}" is a kustomization, and rendering it needs kubectl, which is not on PATH`,
+              'install kubectl, or pass the rendered manifests: kustomize build DIR | gdeploy apply -f -',
+            )
+          : new ManifestError(`cannot run ${kubectl} kustomize ${dir}: ${e.message}`),
+      );
+    });
+    child.on('close', (code) => {
+      if (code === 0) resolve(out);
+      else reject(new ManifestError(`kubectl kustomize ${dir} failed: ${err.trim() || `exit code ${code}`}`));
+    });
+  });
+}
+
+// YAML 1.2 core schema plus merge keys: timestamps stay strings, as Kubernetes
+// reads them. (js-yaml exports its types at run time; @types/js-yaml omits them.)
+const { merge } = (yaml as unknown as { types: { merge: yaml.Type } }).types;
+const SCHEMA = yaml.CORE_SCHEMA.extend([merge]);
+
+/** Parses one file's text (YAML stream or JSON) into objects, checking each. */
+export function parseManifests(text: string, file: string): KubeObject[] {
+  const objects: KubeObject[] = [];
+  const docs = isJSONFile(file, text) ? [{ text, line: 1 }] : splitDocuments(text);
+  docs.forEach((doc, i) => {
+    const src: ManifestSource = { file, document: i + 1, line: doc.line };
+    const value = parseDocument(doc.text, src, docs.length === 1 && isJSONFile(file, text));
+    if (value === null || value === undefined) return; // empty document, as kubectl skips them
+    for (const obj of unpack(value, src)) {
+      sources.set(obj, src);
+      objects.push(obj);
+    }
+  });
+  return objects;
+}
+
+function isJSONFile(file: string, text: string): boolean {
+  return extname(file).toLowerCase() === '.json' || /^\s*[{[]/.test(text) && !/^---/m.test(text);
+}
+
+/** Splits a YAML stream at `---` lines, remembering where each document starts (1-based line). */
+export function splitDocuments(text: string): Array<{ text: string; line: number }> {
+  const lines = text.split(/\r?\n/);
+  const docs: Array<{ text: string; line: number }> = [];
+  let start = 0;
+  for (let i = 0; i <= lines.length; i++) {
+    if (i < lines.length && !/^---(\s|$)/.test(lines[i]!)) continue;
+    docs.push({ text: lines.slice(start, i).join('\n'), line: start + 1 });
+    start = i + 1;
+  }
+  // Text before a first '---' that holds nothing (or only comments) is not a document a reader would count.
+  if (docs.length > 1 && isBlank(docs[0]!.text)) docs.shift();
+  return docs;
+}
+
+function isBlank(text: string): boolean {
+  return text.split('\n').every((l) => l.trim() === '' || l.trimStart().startsWith('#'));
+}
+
+function parseDocument(text: string, src: ManifestSource, json: boolean): unknown {
+  try {
+    if (json) return JSON.parse(text);
+    return yaml.load(text, { schema: SCHEMA, filename: src.file });
+  } catch (err) {
+    if (err instanceof yaml.YAMLException) {
+      const line = src.line + (err.mark?.line ?? 0);
+      throw new ManifestError(`error parsing ${src.file}: document ${src.document}, line ${line}: ${err.reason}`);
+    }
+    if (err instanceof SyntaxError) {
+      const pos = /position (\d+)/.exec(err.message);
+      const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : src.line;
+      throw new ManifestError(`error parsing ${src.file}: document ${src.document}, line ${line}: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
+function unpack(value: unknown, src: ManifestSource): KubeObject[] {
+  const where = `${src.file}: document ${src.document} (line ${src.line})`;
+  if (!isMapping(value)) throw new ManifestError(`${where}: expected a Kubernetes object (a mapping), got ${describe(value)}`);
+  if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
+    return value.items.map((item, j) => checkObject(item, `${where}, item ${j + 1}`));
+  }
+  return [checkObject(value, where)];
+}
+
+function checkObject(value: unknown, where: string): KubeObject {
+  if (!isMapping(value)) throw new ManifestError(`${where}: expected a Kubernetes object (a mapping), got ${describe(value)}`);
+  const problems: string[] = [];
+  if (typeof value.apiVersion !== 'string' || value.apiVersion === '') problems.push("'apiVersion' is missing");
+  if (typeof value.kind !== 'string' || value.kind === '') problems.push("'kind' is missing");
+  const meta = value.metadata;
+  if (meta !== undefined && !isMapping(meta)) problems.push("'metadata' must be a mapping");
+  const name = isMapping(meta) ? meta.name : undefined;
+  if (typeof name !== 'string' || name === '') {
+    problems.push(isMapping(meta) && meta.generateName ? "'metadata.generateName' cannot be applied: set 'metadata.name'" : "'metadata.name' is missing");
+  }
+  if (isMapping(meta) && meta.namespace !== undefined && typeof meta.namespace !== 'string') problems.push("'metadata.namespace' must be a string");
+  if (problems.length > 0) throw new ManifestError(`${where}: ${problems.join('; ')}`);
+  return value as KubeObject;
+}
+
+function rejectDuplicates(objects: KubeObject[]): void {
+  const seen = new Map<string, KubeObject>();
+  for (const obj of objects) {
+    const key = keyOf({ apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name! });
+    const first = seen.get(key);
+    if (first) {
+      const a = sourceOf(first);
+      const b = sourceOf(obj);
+      throw new ManifestError(
+        `${subjectOf({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name! })} is defined twice: ` +
+          `${a ? describeSource(a) : '?'} and ${b ? describeSource(b) : '?'}`,
+      );
+    }
+    seen.set(key, obj);
+  }
+}
+
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return 'a sequence';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '...' : v)}`;
+  return typeof v;
+}
+
+/** The directory name the default app name is taken from: the first -f path's directory (or the path itself if a directory). */
+export async function appDirName(paths: string[]): Promise<string> {
+  const first = paths.find((p) => p !== '-');
+  if (!first) return basename(process.cwd());
+  const dir = statSync(first, { throwIfNoEntry: false })?.isDirectory() ? first : join(first, '..');
+  return basename(join(process.cwd(), dir));
+}

@@ -1,0 +1,106 @@
+// The engine's contract with the commands: what goes into a plan or a deploy
+// and what comes out. Commands hand in loaded objects; the engine hands back
+// data (change set, changed workloads, errors) and never prints.
+import type { KubeObject, ObjectRef } from '../kube/types.js';
+import type { Change, ChangeSet } from './changeset.js';
+import type { Inventory } from './inventory.js';
+
+/** Where a set of manifests came from; stored in the inventory with each deploy. */
+export interface Revision {
+  /** Git commit the manifests were read from. */
+  sha?: string;
+  /** Branch or tag, e.g. 'main'. */
+  ref?: string;
+  /** Repository URL or local path. */
+  source?: string;
+  /** Path inside the source, e.g. './'. */
+  path?: string;
+  /** Commit subject, for history listings. */
+  message?: string;
+}
+
+export interface PlanOptions {
+  /** Objects as loaded (loadManifests); namespaced objects without a namespace get `namespace`. */
+  objects: KubeObject[];
+  /** Application name: labels every object and names the inventory. */
+  app: string;
+  /** Target namespace: default for objects without one, and home of the inventory. */
+  namespace: string;
+  /** Refuse objects naming another namespace (kubectl's behaviour with an explicit -n). */
+  enforceNamespace?: boolean;
+  /** Also plan deletion of inventory objects missing from `objects`. */
+  prune?: boolean;
+  /** Take over fields other managers own. */
+  forceConflicts?: boolean;
+  /** Objects planned (dry-run) in parallel. */
+  concurrency?: number;
+  /** 'gdeploy' when absent. */
+  fieldManager?: string;
+  signal?: AbortSignal;
+}
+
+export interface DeployOptions extends PlanOptions {
+  /** Plan and report; write nothing (prunes are shown, not done). */
+  dryRun?: boolean;
+  /** Recorded in the inventory. */
+  revision?: Revision;
+  /** Progress, in order, for live output. */
+  onEvent?: (ev: DeployEvent) => void;
+}
+
+/** A Deployment, StatefulSet, DaemonSet, ReplicaSet or Job the deploy changed: what a rollout watcher waits for. */
+export interface ChangedWorkload {
+  ref: ObjectRef;
+  subject: string;
+  /** metadata.generation the change produced: wait until status.observedGeneration reaches it. */
+  generation: number;
+  uid?: string;
+  /** created or configured. */
+  action: 'created' | 'configured';
+}
+
+/** An error tied to an object when there is one. */
+export interface EngineError {
+  subject?: string;
+  message: string;
+  /**
+   * False only for errors that leave the rest of the deploy valid (a field
+   * conflict on one object). Any other planning error stops the deploy before
+   * its first write.
+   */
+  fatal: boolean;
+  cause?: unknown;
+}
+
+/** A change as planned: the change set entry plus what the deploy needs to carry it out. */
+export interface PlannedChange extends Change {
+  /** The object as it will be applied (for a prune: the live object). */
+  desired: KubeObject;
+  /**
+   * Its kind (a CRD) or its namespace is created by this same deploy, so the
+   * server could not check it yet: the deploy plans it again after the first stage.
+   */
+  deferred?: 'crd' | 'namespace';
+}
+
+export interface Plan {
+  /** One entry per object to apply, in input order, then one per prune candidate. */
+  changeSet: { changes: PlannedChange[] };
+  /** Planning errors (invalid objects, unknown kinds, conflicts). A deploy writes nothing when any exists. */
+  errors: EngineError[];
+  /** The app's inventory as it was before this deploy (undefined: first deploy). */
+  inventory?: Inventory;
+}
+
+export interface DeployResult {
+  changeSet: ChangeSet;
+  changedWorkloads: ChangedWorkload[];
+  errors: EngineError[];
+  /** True when nothing was written (dry run, or planning failed). */
+  dryRun: boolean;
+}
+
+export type DeployEvent =
+  | { type: 'planned'; plan: Plan }
+  | { type: 'stage'; name: 'cluster' | 'crds-established' | 'objects' | 'prune' }
+  | { type: 'change'; change: Change };

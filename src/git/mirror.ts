@@ -1,0 +1,302 @@
+// A bare mirror of one remote repository in the cache: fetched, never
+// re-cloned, and shared by every gdeploy process on the machine under a lock
+// file. All reads (commits, ancestry, trees) are local once fetched.
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { hostname, tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { GdeployError, UsageError } from '../engine/errors.js';
+import { mirrorDir } from './cache.js';
+import { authFor, type GitAuth } from './env.js';
+import { acquireFileLock } from './file-lock.js';
+import { gitRunner, type GitRunner } from './run.js';
+import { materializeTree, normaliseRepoPath, type MaterializedTree } from './tree.js';
+import type { RepoUrl } from './url.js';
+
+export interface MirrorOptions {
+  repo: RepoUrl;
+  cacheDir: string;
+  auth?: GitAuth;
+  signal?: AbortSignal;
+  /** How long to wait for another gdeploy process using the same mirror (ms). */
+  lockWaitMs?: number;
+}
+
+export interface CommitInfo {
+  sha: string;
+  subject: string;
+  author: string;
+  /** ISO 8601 committer date. */
+  date: string;
+}
+
+/** A commit chosen by --branch or --ref, with the name it was chosen by. */
+export interface ResolvedCommit {
+  sha: string;
+  branch?: string;
+  /** The tag or commit given with --ref. */
+  ref?: string;
+  /** `main@sha1:<sha>`, `v1.2@sha1:<sha>`, or `sha1:<sha>` (Flux's notation). */
+  revision: string;
+}
+
+const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+const HEADS = 'refs/remotes/origin/';
+
+export class GitMirror {
+  private readonly commits = new Map<string, CommitInfo>();
+
+  private constructor(
+    readonly repo: RepoUrl,
+    readonly dir: string,
+    private readonly run: GitRunner,
+    private readonly opts: MirrorOptions & { auth: GitAuth },
+  ) {}
+
+  static async open(opts: MirrorOptions): Promise<GitMirror> {
+    const dir = mirrorDir(opts.cacheDir, opts.repo);
+    await mkdir(dir, { recursive: true });
+    const auth = opts.auth ?? authFor(opts.repo);
+    const mirror = new GitMirror(opts.repo, dir, gitRunner(dir, opts.repo, auth, opts.signal), { ...opts, auth });
+    if (!existsSync(join(dir, 'HEAD'))) {
+      // init is idempotent; a half-made mirror from a killed run is completed here.
+      await mirror.locked(() => mirror.run.git.raw(['init', '--bare', '--quiet']));
+    }
+    return mirror;
+  }
+
+  /** Brings every branch and tag up to date with the remote. */
+  async fetch(): Promise<void> {
+    await this.locked(async () => {
+      try {
+        await this.run.git.raw([
+          'fetch', '--quiet', '--prune', '--no-tags', '--no-write-fetch-head', '--end-of-options',
+          this.repo.fetchUrl, `+refs/heads/*:${HEADS}*`, '+refs/tags/*:refs/tags/*',
+        ]);
+      } catch (err) {
+        throw this.run.fail('git fetch failed', err);
+      }
+    });
+  }
+
+  /** The branch the remote's HEAD points at, and every branch and tag with its commit. */
+  async remoteRefs(): Promise<{ defaultBranch?: string; refs: Map<string, string> }> {
+    let out: string;
+    try {
+      out = await this.run.git.raw(['ls-remote', '--symref', '--end-of-options', this.repo.fetchUrl, 'HEAD', 'refs/heads/*', 'refs/tags/*']);
+    } catch (err) {
+      throw this.run.fail('cannot list the branches of the repository', err);
+    }
+    const refs = new Map<string, string>();
+    let defaultBranch: string | undefined;
+    for (const line of out.split('\n')) {
+      const symref = /^ref: refs\/heads\/(\S+)\s+HEAD$/.exec(line);
+      if (symref) defaultBranch = symref[1];
+      const ref = /^([0-9a-f]{40,64})\s+(refs\/\S+?)(\^\{\})?$/.exec(line);
+      if (!ref) continue;
+      // A peeled tag (v1^{}) names the commit an annotated tag points at; that is what we compare.
+      const [, sha, name, peeled] = ref;
+      if (peeled !== undefined || !refs.has(name!)) refs.set(name!, sha!);
+    }
+    return { defaultBranch, refs };
+  }
+
+  /** The branch the remote's HEAD points at. */
+  async defaultBranch(): Promise<string> {
+    const { defaultBranch } = await this.remoteRefs();
+    if (defaultBranch === undefined) throw new GdeployError(`${this.repo.display} has no default branch`, { hint: 'pass --branch' });
+    return defaultBranch;
+  }
+
+  /**
+   * Asks the remote where --branch or --ref points, fetching only when the
+   * mirror does not have that yet: a poll of an unchanged branch is one
+   * round trip and no transfer.
+   */
+  async update(spec: { branch?: string; ref?: string }): Promise<ResolvedCommit> {
+    const { defaultBranch, refs } = await this.remoteRefs();
+    const branch = spec.ref === undefined ? (spec.branch ?? defaultBranch) : undefined;
+    if (spec.ref === undefined && branch === undefined) {
+      throw new GdeployError(`${this.repo.display} has no default branch`, { hint: 'pass --branch' });
+    }
+    const name = spec.ref ?? branch!;
+    checkRefName(name, spec.ref === undefined ? '--branch' : '--ref');
+    const wanted = refs.get(`refs/tags/${name}`) ?? refs.get(`refs/heads/${name}`);
+    const local = wanted === undefined ? undefined : await this.revParse(refs.has(`refs/tags/${name}`) ? `refs/tags/${name}` : `${HEADS}${name}`);
+    if (wanted === undefined || local !== wanted) await this.fetch();
+    return this.resolve(spec.ref === undefined ? { branch } : { ref: spec.ref });
+  }
+
+  /** Resolves --branch or --ref against what was last fetched. */
+  async resolve(spec: { branch?: string; ref?: string }): Promise<ResolvedCommit> {
+    if (spec.ref !== undefined) return this.resolveRef(spec.ref);
+    const branch = spec.branch ?? (await this.defaultBranch());
+    checkRefName(branch, '--branch');
+    const sha = await this.revParse(`${HEADS}${branch}`);
+    if (sha === undefined) {
+      const known = (await this.branches()).slice(0, 10).join(', ');
+      throw new GdeployError(`branch "${branch}" does not exist in ${this.repo.display}`, {
+        hint: known ? `branches: ${known}` : undefined,
+      });
+    }
+    return { sha, branch, revision: `${branch}@sha1:${sha}` };
+  }
+
+  private async resolveRef(ref: string): Promise<ResolvedCommit> {
+    checkRefName(ref, '--ref');
+    const tag = await this.revParse(`refs/tags/${ref}`);
+    if (tag !== undefined) return { sha: tag, ref, revision: `${ref}@sha1:${tag}` };
+    const branch = await this.revParse(`${HEADS}${ref}`);
+    if (branch !== undefined) return { sha: branch, branch: ref, revision: `${ref}@sha1:${branch}` };
+    const sha = await this.expandCommit(ref);
+    return { sha, ref: sha, revision: `sha1:${sha}` };
+  }
+
+  /** A full or unique abbreviated commit id, as a full sha; a commit that is not in the mirror is an error. */
+  async expandCommit(prefix: string): Promise<string> {
+    const p = prefix.toLowerCase();
+    if (!/^[0-9a-f]{4,64}$/.test(p)) throw new UsageError(`"${prefix}" is not a commit id, branch or tag`);
+    if (!SHA.test(p)) {
+      // rev-parse would happily pick a tree or blob with that prefix; only commits count.
+      const matches = (await this.run.git.raw(['rev-list', '--all'])).split('\n').filter((s) => s.startsWith(p));
+      if (matches.length > 1) {
+        throw new UsageError(`commit id "${prefix}" is ambiguous`, `candidates: ${matches.slice(0, 5).join(', ')}`);
+      }
+      if (matches.length === 1) return matches[0]!;
+    } else if ((await this.revParse(p)) !== undefined) {
+      return p;
+    } else if (await this.fetchCommit(p)) {
+      return p;
+    }
+    throw new GdeployError(`commit ${prefix} does not exist in ${this.repo.display}`);
+  }
+
+  /** Servers that allow it hand out a commit no branch points at any more. */
+  private async fetchCommit(sha: string): Promise<boolean> {
+    try {
+      await this.locked(() => this.run.git.raw(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--end-of-options', this.repo.fetchUrl, sha]));
+      return (await this.revParse(sha)) !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  async isAncestor(ancestor: string, of: string): Promise<boolean> {
+    // `merge-base --is-ancestor` answers only through its exit status, which
+    // simple-git does not report for a silent failure; compare the base instead.
+    const base = await this.run.git.raw(['merge-base', '--end-of-options', ancestor, of]).catch(() => '');
+    return base.trim() === ancestor;
+  }
+
+  /** Newest first, following first parents, as `git log` shows a branch. */
+  async log(from: string, max = 10): Promise<CommitInfo[]> {
+    const out = await this.run.git.raw([
+      'log', `--max-count=${max}`, '--first-parent', '--format=%H%x1f%s%x1f%an%x1f%cI%x1e', '--end-of-options', from, '--',
+    ]);
+    return out
+      .split('\x1e')
+      .map((r) => r.trim())
+      .filter((r) => r !== '')
+      .map((r) => {
+        const [sha, subject, author, date] = r.split('\x1f');
+        return { sha: sha!, subject: subject!, author: author!, date: date! };
+      });
+  }
+
+  async commit(sha: string): Promise<CommitInfo> {
+    const known = this.commits.get(sha);
+    if (known) return known;
+    const [c] = await this.log(sha, 1);
+    if (c === undefined) throw new GdeployError(`commit ${sha} does not exist in ${this.repo.display}`);
+    // Commits never change: remember them for the life of the process.
+    this.commits.set(sha, c);
+    return c;
+  }
+
+  async branches(): Promise<string[]> {
+    const out = await this.run.git.raw(['for-each-ref', '--format=%(refname)', HEADS]);
+    return out.split('\n').filter((r) => r.startsWith(HEADS)).map((r) => r.slice(HEADS.length)).filter((b) => b !== 'HEAD');
+  }
+
+  /**
+   * Writes the files of `sha` into a new temporary directory. The caller
+   * loads manifests from `root` and calls `dispose` when done.
+   */
+  async checkout(sha: string, path: string): Promise<MaterializedTree & { dispose(): Promise<void> }> {
+    const repoPath = normaliseRepoPath(path);
+    const dest = await mkdtemp(join(tmpdir(), 'gdeploy-tree-'));
+    try {
+      const tree = await materializeTree(this.run.git, sha, repoPath, dest);
+      return { ...tree, dispose: () => rm(dest, { recursive: true, force: true }) };
+    } catch (err) {
+      await rm(dest, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /**
+   * Adds a commit on top of `branch` whose tree is that of `sha`, and pushes it
+   * as a fast-forward: a rollback that keeps history instead of rewriting it.
+   * Returns the new commit; a push the remote rejects (someone pushed first) is an error.
+   */
+  async commitTreeOf(sha: string, branch: string, message: string): Promise<string> {
+    checkRefName(branch, '--branch');
+    return this.locked(async () => {
+      const parent = await this.revParse(`${HEADS}${branch}`);
+      if (parent === undefined) throw new GdeployError(`branch "${branch}" does not exist in ${this.repo.display}`);
+      const tree = (await this.run.git.raw(['rev-parse', '--verify', '--end-of-options', `${sha}^{tree}`])).trim();
+      const committer = gitRunner(this.dir, this.repo, this.opts.auth, this.opts.signal, await this.identityEnv());
+      const commit = (await committer.git.raw(['commit-tree', tree, '-p', parent, '-m', message])).trim();
+      try {
+        // No '+' and no --force: the remote refuses anything but a fast-forward.
+        await this.run.git.raw(['push', '--quiet', '--end-of-options', this.repo.fetchUrl, `${commit}:refs/heads/${branch}`]);
+      } catch (err) {
+        throw this.run.fail(`pushing the rollback commit to ${branch} failed`, err);
+      }
+      await this.run.git.raw(['update-ref', `${HEADS}${branch}`, commit, parent]);
+      return commit;
+    });
+  }
+
+  /** The user's git identity if configured, else one that says who made the commit. */
+  private async identityEnv(): Promise<NodeJS.ProcessEnv> {
+    const get = async (key: string) => (await this.run.git.raw(['config', '--get', key]).catch(() => '')).trim();
+    const env = process.env;
+    const name = env.GIT_AUTHOR_NAME ?? ((await get('user.name')) || `gdeploy (${userInfo().username})`);
+    const email = env.GIT_AUTHOR_EMAIL ?? ((await get('user.email')) || `${userInfo().username}@${hostname()}`);
+    return {
+      GIT_AUTHOR_NAME: name,
+      GIT_AUTHOR_EMAIL: email,
+      GIT_COMMITTER_NAME: env.GIT_COMMITTER_NAME ?? name,
+      GIT_COMMITTER_EMAIL: env.GIT_COMMITTER_EMAIL ?? email,
+    };
+  }
+
+  private async revParse(rev: string): Promise<string | undefined> {
+    try {
+      const out = (await this.run.git.raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`])).trim();
+      return SHA.test(out) ? out : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    const lock = await acquireFileLock(`${this.dir}.lock`, { waitMs: this.opts.lockWaitMs, signal: this.opts.signal });
+    try {
+      return await fn();
+    } finally {
+      await lock.release();
+    }
+  }
+}
+
+/** Refuses names git could take as an option or a revision expression. */
+export function checkRefName(name: string, flag: string): void {
+  if (name.startsWith('-')) {
+    throw new UsageError(`refusing ${flag} "${name}": it starts with "-" and would be read as a git option`);
+  }
+  if (name === '' || /[\s~^:?*[\\\0-\x1f\x7f]|\.\.|@\{|\/\/|\.lock$|^\/|\/$|\.$/.test(name)) {
+    throw new UsageError(`${flag} "${name}" is not a valid git reference name`);
+  }
+}

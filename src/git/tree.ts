@@ -1,0 +1,88 @@
+// Writes the files of one commit into a directory, straight from the object
+// database (ls-tree + blob contents), so what is deployed is exactly what the
+// commit holds: never a working tree with local edits, no checkout filters.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, posix } from 'node:path';
+import type { SimpleGit } from 'simple-git';
+import { UsageError } from '../engine/errors.js';
+
+interface TreeEntry {
+  mode: string;
+  type: string;
+  oid: string;
+  size: number;
+  path: string;
+}
+
+export interface MaterializedTree {
+  /** The destination: the repository root. */
+  dir: string;
+  /** The directory (or single file) that --path names, inside the destination. */
+  root: string;
+  files: number;
+  /** Entries that were not written: symlinks and submodules. */
+  skipped: string[];
+}
+
+const KUSTOMIZATION = /(^|\/)(kustomization\.ya?ml|Kustomization)$/;
+// Keeps each `git show` argv well below any platform's limit.
+const BLOBS_PER_READ = 200;
+
+/** Normalises --path to a repository-relative path ('' for the root); refuses anything that escapes. */
+export function normaliseRepoPath(input: string): string {
+  if (input.includes('\0')) throw new UsageError('--path contains a NUL character');
+  if (posix.isAbsolute(input) || /^[A-Za-z]:[\\/]/.test(input)) {
+    throw new UsageError(`--path "${input}" must be relative to the repository root`);
+  }
+  const norm = posix.normalize(input.replace(/\\/g, '/')).replace(/\/+$/, '');
+  if (norm === '..' || norm.startsWith('../')) {
+    throw new UsageError(`--path "${input}" leaves the repository`);
+  }
+  return norm === '.' ? '' : norm;
+}
+
+export async function materializeTree(git: SimpleGit, sha: string, path: string, dest: string): Promise<MaterializedTree> {
+  const all = await listTree(git, sha);
+  const inPath = (e: TreeEntry) => path === '' || e.path === path || e.path.startsWith(path + '/');
+  const selected = all.filter(inPath);
+  if (selected.length === 0) {
+    throw new UsageError(`path "${path}" does not exist in commit ${sha.slice(0, 12)}`);
+  }
+  // A kustomization may pull in ../base from elsewhere in the repository.
+  const wanted = selected.some((e) => KUSTOMIZATION.test(e.path)) ? all : selected;
+  const skipped: string[] = [];
+  const blobs: TreeEntry[] = [];
+  for (const e of wanted) {
+    if (e.type === 'blob' && e.mode !== '120000' && safeRelative(e.path)) blobs.push(e);
+    else skipped.push(e.path);
+  }
+  for (let i = 0; i < blobs.length; i += BLOBS_PER_READ) {
+    const batch = blobs.slice(i, i + BLOBS_PER_READ);
+    // Blob contents come back concatenated; ls-tree -l gave each one's size.
+    const out = await git.showBuffer(batch.map((b) => b.oid));
+    let offset = 0;
+    for (const b of batch) {
+      const file = join(dest, ...b.path.split('/'));
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, out.subarray(offset, offset + b.size));
+      offset += b.size;
+    }
+  }
+  return { dir: dest, root: path === '' ? dest : join(dest, ...path.split('/')), files: blobs.length, skipped };
+}
+
+async function listTree(git: SimpleGit, sha: string): Promise<TreeEntry[]> {
+  const out = await git.raw(['ls-tree', '-r', '-l', '-z', '--full-tree', '--end-of-options', sha]);
+  const entries: TreeEntry[] = [];
+  for (const rec of out.split('\0')) {
+    if (rec === '') continue;
+    const tab = rec.indexOf('\t');
+    const [mode, type, oid, size] = rec.slice(0, tab).split(/\s+/);
+    entries.push({ mode: mode!, type: type!, oid: oid!, size: Number(size), path: rec.slice(tab + 1) });
+  }
+  return entries;
+}
+
+function safeRelative(p: string): boolean {
+  return !p.split('/').some((s) => s === '..' || s === '' || s === '.git');
+}

@@ -1,0 +1,82 @@
+// What `sync` and `rollback` share between flags and the GitOps engine: the
+// release flags checked and turned into settings, and signal handling that
+// turns SIGINT/SIGTERM into an exit code.
+import { parseDuration } from '../commands/apply.js';
+import { log } from '../ui/log.js';
+import type { Kube } from '../kube/types.js';
+import type { EmitFn } from './events.js';
+import { catchInterrupts } from './interrupt.js';
+import type { ReleaseSettings } from './release.js';
+
+export interface ReleaseFlags {
+  prune: boolean;
+  dryRun: boolean;
+  wait: boolean;
+  timeout: string;
+  rollbackOnFailure: boolean;
+  concurrency: string;
+  lockTimeout: string;
+}
+
+export interface ParsedReleaseFlags {
+  timeoutMs: number;
+  lockWaitMs: number;
+  concurrency: number;
+}
+
+/** Checks the shared flags; problems are appended for assertValid. */
+export function parseReleaseFlags(flags: ReleaseFlags, problems: string[]): ParsedReleaseFlags {
+  const timeoutMs = parseDuration(flags.timeout);
+  const lockWaitMs = parseDuration(flags.lockTimeout);
+  const concurrency = Number(flags.concurrency);
+  if (timeoutMs === undefined) problems.push(`--timeout must be a duration such as 90s or 5m, got "${flags.timeout}"`);
+  if (lockWaitMs === undefined) problems.push(`--lock-timeout must be a duration such as 30s, got "${flags.lockTimeout}"`);
+  if (!Number.isInteger(concurrency) || concurrency < 1) problems.push(`--concurrency must be a positive integer, got "${flags.concurrency}"`);
+  return { timeoutMs: timeoutMs ?? 0, lockWaitMs: lockWaitMs ?? 0, concurrency };
+}
+
+export type CommandSettings = ReleaseSettings & { lockWaitMs: number; rollbackOnFailure: boolean };
+
+export function releaseSettings(
+  kube: Kube,
+  app: string,
+  flags: ReleaseFlags,
+  parsed: ParsedReleaseFlags,
+  signal: AbortSignal,
+  emit: EmitFn,
+): CommandSettings {
+  return {
+    kube,
+    app,
+    namespace: kube.namespace,
+    enforceNamespace: kube.namespaceExplicit,
+    prune: flags.prune,
+    dryRun: flags.dryRun,
+    wait: flags.wait,
+    timeoutMs: parsed.timeoutMs,
+    concurrency: parsed.concurrency,
+    signal,
+    emit,
+    lockWaitMs: parsed.lockWaitMs,
+    rollbackOnFailure: flags.rollbackOnFailure,
+  };
+}
+
+/**
+ * Runs `fn` with a signal that fires on SIGINT/SIGTERM. After a signal, the
+ * command ends with 130/143 whatever `fn` returned or threw.
+ */
+export async function interruptible(fn: (signal: AbortSignal) => Promise<number>): Promise<number> {
+  const interrupt = catchInterrupts((sig) => log.info(`${sig}: finishing the current step, then stopping (again to stop at once)`));
+  try {
+    const code = await fn(interrupt.signal);
+    return interrupt.exitCode() ?? code;
+  } catch (err) {
+    const code = interrupt.exitCode();
+    if (code === undefined) throw err;
+    log.info(`stopped: ${err instanceof Error ? err.message : String(err)}`);
+    return code;
+  } finally {
+    interrupt.dispose();
+  }
+}

@@ -1,0 +1,148 @@
+// How sync, the watch loop and rollback read: results (change lines, the
+// revision) on stdout, progress and notices on stderr, in kubectl's voice.
+// With -o json|yaml, one document per deployed revision on stdout instead.
+import yaml from 'js-yaml';
+import { kubectlName, toJSON, type ChangeSetJSON } from '../engine/changeset.js';
+import type { RevisionRecord } from '../engine/history.js';
+import type { ObjectRef } from '../kube/types.js';
+import { renderLines, renderSummary } from '../ui/changeset.js';
+import { color } from '../ui/colors.js';
+import { log } from '../ui/log.js';
+import { failureLines, outcomeMessage, rolloutProgress, summaryLines, workloadLabel, type RolloutProgress } from '../ui/progress.js';
+import type { GitOpsEvent } from './events.js';
+import type { ReleaseOutcome } from './release.js';
+
+export type Format = 'table' | 'json' | 'yaml';
+
+export interface Renderer {
+  on(ev: GitOpsEvent): void;
+  /** Ends live output before something else is printed. */
+  stop(): void;
+}
+
+/** The stable machine form of one deployed revision. */
+export interface ReleaseJSON {
+  apiVersion: 'gdeploy.dev/v1alpha1';
+  kind: 'Release';
+  app: string;
+  namespace: string;
+  revision: string;
+  sha: string;
+  result: ReleaseOutcome['result'];
+  /** The history number; absent when nothing new was recorded (dry run, already deployed). */
+  number?: number;
+  reason?: string;
+  changeSet?: ChangeSetJSON;
+}
+
+export function releaseJSON(o: ReleaseOutcome, app: string, namespace: string, record?: RevisionRecord): ReleaseJSON {
+  const doc: ReleaseJSON = {
+    apiVersion: 'gdeploy.dev/v1alpha1',
+    kind: 'Release',
+    app,
+    namespace,
+    revision: o.target.revision,
+    sha: o.target.sha,
+    result: o.result,
+  };
+  if (record) doc.number = record.number;
+  if (o.reason) doc.reason = o.reason;
+  if (o.deploy) {
+    doc.changeSet = toJSON(o.deploy.changeSet, { app, namespace, dryRun: o.deploy.dryRun, errors: o.deploy.errors.map((e) => e.message) });
+  }
+  return doc;
+}
+
+export function gitopsRenderer(opts: { app: string; namespace: string; format: Format; watching: boolean }): Renderer {
+  const label = (ref: ObjectRef) => workloadLabel(ref, opts.namespace);
+  const human = opts.format === 'table';
+  let progress: RolloutProgress | undefined;
+  const stopProgress = () => {
+    progress?.stop();
+    progress = undefined;
+  };
+  const stamp = (line: string) => (opts.watching ? `${new Date().toISOString()} ${line}` : line);
+  const notice = (line: string) => {
+    stopProgress();
+    log.info(stamp(line));
+  };
+
+  return {
+    stop: stopProgress,
+    on(ev) {
+      switch (ev.type) {
+        case 'lock-wait':
+          notice(`waiting for the lock on ${opts.namespace}/${opts.app}, held by ${ev.holder.identity}${ev.holder.expires ? ` (lease valid until ${ev.holder.expires.toISOString()} unless renewed)` : ''}`);
+          return;
+        case 'lock-takeover':
+          notice(color.warn(`took over the lock of ${ev.previous.identity}, which stopped renewing it${ev.previous.expires ? ` (expired ${ev.previous.expires.toISOString()})` : ''}`));
+          return;
+        case 'commit':
+          notice(`deploying ${ev.revision} (${JSON.stringify(ev.commit.subject)} by ${ev.commit.author})`);
+          return;
+        case 'pinned':
+          notice(
+            color.warn(`pinned: ${opts.app} stays at ${ev.pin.revision} (rollback, revision ${ev.pin.number}); `) +
+              `${ev.pin.branch} head ${ev.head.slice(0, 12)} is not deployed until a new commit lands on ${ev.pin.branch} or 'gdeploy sync --unpin' runs`,
+          );
+          return;
+        case 'unpinned': {
+          const why = ev.why === 'new-commit' ? `a new commit landed on ${ev.pin.branch}` : ev.why === 'unpin' ? '--unpin' : 'another revision was asked for';
+          notice(`unpinned: ${why}; deploying ${ev.head.slice(0, 12)} (the app was pinned at ${ev.pin.sha.slice(0, 12)})`);
+          return;
+        }
+        case 'drift':
+          stopProgress();
+          for (const c of ev.changes) {
+            log.info(stamp(`drift corrected: ${kubectlName(c.ref)} ${c.action} back to ${ev.revision}`));
+          }
+          return;
+        case 'rollout':
+          if (!human) return;
+          progress ??= rolloutProgress(label);
+          progress.update(ev.status);
+          return;
+        case 'rolling-back':
+          notice(color.warn(`rolling back to revision ${ev.to.number} (${ev.to.revision ?? ev.to.sha ?? `${ev.to.action} of ${ev.to.source ?? 'unknown source'}`})`));
+          return;
+        case 'up-to-date':
+          log.debug(stamp(`up to date at ${ev.revision}`));
+          return;
+        case 'retry':
+          notice(`${color.error('error:')} ${ev.error}; retrying in ${Math.round(ev.inMs / 100) / 10}s`);
+          return;
+        case 'released':
+          stopProgress();
+          released(ev.outcome, ev.record);
+          return;
+      }
+    },
+  };
+
+  function released(o: ReleaseOutcome, record: RevisionRecord | undefined): void {
+    if (!human) {
+      const doc = releaseJSON(o, opts.app, opts.namespace, record);
+      log.result(opts.format === 'json' ? JSON.stringify(doc, opts.watching ? undefined : null, opts.watching ? undefined : 2) : `---\n${yaml.dump(doc, { lineWidth: -1 }).trimEnd()}`);
+      return;
+    }
+    // A pass that only corrected drift or found nothing to do said so already.
+    if (record === undefined && !o.deploy?.dryRun && o.result === 'succeeded') return;
+    if (o.deploy) {
+      for (const line of renderLines(o.deploy.changeSet, o.deploy.dryRun)) log.result(line);
+      if (o.deploy.changeSet.changes.length > 0 && !opts.watching) log.result('\n' + renderSummary(o.deploy.changeSet));
+    }
+    if (o.rollout) {
+      for (const line of summaryLines(o.rollout, label)) log.info(line);
+      const failed = o.rollout.workloads.find((w) => w.subject === o.rollout!.failed);
+      if (failed) for (const line of failureLines(failed, label(failed.ref))) log.info(line);
+    }
+    const number = record ? ` (revision ${record.number})` : '';
+    if (o.result === 'succeeded') {
+      const verb = o.deploy?.dryRun ? 'would deploy' : 'deployed';
+      log.result(stamp(`${color.success(verb)} ${o.target.revision}${number}`));
+      return;
+    }
+    const why = o.rollout && o.rollout.outcome !== 'done' ? outcomeMessage(o.rollout, label) : o.reason;
+    log.error(stamp(`${o.target.revision}${number} ${o.result}: ${why ?? 'unknown reason'}`));
+  }
+}

@@ -1,0 +1,160 @@
+// One sync pass: fetch, pick the commit (the branch head, or the pinned
+// rollback), deploy it under the app's lock, and record the revision. The
+// watch loop runs this on every tick; `gdeploy sync` runs it once.
+import { ExitCode } from '../engine/errors.js';
+import {
+  clearPin,
+  readHistory,
+  recordRevision,
+  replacedRevision,
+  type AppHistory,
+  type PinChange,
+  type RevisionAction,
+  type RevisionRecord,
+} from '../engine/history.js';
+import { acquireAppLock, type AppLock } from '../engine/lock.js';
+import type { ResolvedCommit } from '../git/index.js';
+import { decidePin } from './pin.js';
+import { putBack, release, type ObjectCache, type ReleaseOutcome, type ReleaseSettings, type ReleaseTarget } from './release.js';
+import type { GitSource } from './source.js';
+
+export interface SyncSettings extends ReleaseSettings {
+  branch?: string;
+  ref?: string;
+  /** Deploy the branch head even if a rollback pinned the app. */
+  unpin: boolean;
+  /** How long to wait for another operation on the app (ms). */
+  lockWaitMs: number;
+  rollbackOnFailure: boolean;
+}
+
+/** What a pass remembers for the next one. */
+export interface SyncState {
+  cache: ObjectCache;
+  /** The pin already reported, so a watch says "pinned" once, not every tick. */
+  reportedPin?: string;
+  /** A head whose deploy failed is not tried again before `until` (backoff), unless the branch moves. */
+  holdOff?: { head: string; until: number };
+}
+
+export interface SyncResult {
+  head: ResolvedCommit;
+  /** Absent when the pass was skipped: the head failed and its retry is not due. */
+  outcome?: ReleaseOutcome;
+  /** The revision recorded by this pass; none when the commit was already deployed. */
+  record?: RevisionRecord;
+  /** The app stays on a rolled-back commit instead of the head. */
+  pinned: boolean;
+  exitCode: ExitCode;
+}
+
+export function newSyncState(): SyncState {
+  return { cache: new Map() };
+}
+
+export async function syncOnce(s: SyncSettings, source: GitSource, state: SyncState): Promise<SyncResult> {
+  const head = await source.mirror.update({ branch: s.branch, ref: s.ref });
+  if (state.holdOff && state.holdOff.head === head.sha && Date.now() < state.holdOff.until) {
+    return { head, pinned: false, exitCode: ExitCode.OK };
+  }
+  const lock = s.dryRun ? undefined : await takeLock(s, 'sync');
+  try {
+    const history = await readHistory(s.kube, s.app, s.namespace, s.signal);
+    const decision = decidePin(history.pin, head, s.unpin);
+    let target: ReleaseTarget = head;
+    if (decision.kind === 'pinned') {
+      const p = decision.pin;
+      target = { sha: p.sha, revision: p.revision, branch: p.branch };
+      const key = `${p.number}/${head.sha}`;
+      if (state.reportedPin !== key) s.emit({ type: 'pinned', pin: p, head: head.sha });
+      state.reportedPin = key;
+    } else if (decision.kind === 'released') {
+      s.emit({ type: 'unpinned', pin: decision.pin, head: head.sha, why: decision.why });
+      state.reportedPin = undefined;
+      if (!s.dryRun) await clearPin(s.kube, s.app, s.namespace, s.signal);
+    }
+    const { outcome, record } = await deployAndRecord(s, source, target, history, { action: 'sync', cache: state.cache });
+    return { head, outcome, record, pinned: decision.kind === 'pinned', exitCode: outcome.exitCode };
+  } finally {
+    await lock?.release();
+  }
+}
+
+export async function takeLock(s: SyncSettings | (ReleaseSettings & { lockWaitMs: number }), operation: string): Promise<AppLock> {
+  return acquireAppLock(s.kube, {
+    app: s.app,
+    namespace: s.namespace,
+    operation,
+    waitMs: s.lockWaitMs,
+    signal: s.signal,
+    onWait: (holder) => s.emit({ type: 'lock-wait', holder }),
+    onTakeover: (previous) => s.emit({ type: 'lock-takeover', previous }),
+  });
+}
+
+/**
+ * Deploys `target` and appends it to the history, unless it is the commit the
+ * last revision already deployed with the same result: then the pass only put
+ * back what drifted, and says so.
+ */
+export async function deployAndRecord(
+  s: ReleaseSettings & { rollbackOnFailure: boolean },
+  source: GitSource,
+  target: ReleaseTarget,
+  history: AppHistory,
+  record: { action: RevisionAction; cache?: ObjectCache; extra?: Partial<RevisionRecord>; pin?: PinChange },
+): Promise<{ outcome: ReleaseOutcome; record?: RevisionRecord }> {
+  const { action, cache, extra = {}, pin = 'keep' } = record;
+  const last = history.revisions[history.revisions.length - 1];
+  // The same commit from the same place again: a sync pass that only checks for drift.
+  const again = action === 'sync' && last?.sha === target.sha && last.source === source.url.display && last.path === source.path;
+  const deployed = again && last?.result === 'succeeded';
+  if (!deployed) {
+    const commit = await source.mirror.commit(target.sha);
+    s.emit({ type: 'commit', revision: target.revision, commit });
+  }
+  let outcome = await release(s, source, target, cache);
+
+  if (outcome.result === 'failed' && outcome.rollout !== undefined && s.rollbackOnFailure && !s.dryRun) {
+    const previous = replacedRevision(history);
+    if (previous !== undefined) {
+      s.emit({ type: 'rolling-back', to: previous });
+      const back = await putBack(s, source, previous, outcome);
+      outcome = { ...outcome, result: 'rolled back', reason: `${outcome.reason}; put back revision ${previous.number} (${back})` };
+    }
+  }
+
+  const repeat = again && last?.result === outcome.result;
+  if (s.dryRun || repeat) {
+    if (repeat && outcome.changed && outcome.result === 'succeeded' && outcome.deploy) {
+      const changes = outcome.deploy.changeSet.changes.filter((c) => c.action === 'created' || c.action === 'configured' || c.action === 'pruned');
+      s.emit({ type: 'drift', revision: target.revision, changes });
+    } else if (repeat && outcome.result === 'succeeded') {
+      s.emit({ type: 'up-to-date', revision: target.revision });
+    }
+    s.emit({ type: 'released', outcome });
+    return { outcome };
+  }
+  const recorded = await recordRevision(
+    s.kube,
+    s.app,
+    s.namespace,
+    {
+      action,
+      result: outcome.result,
+      revision: target.revision,
+      sha: target.sha,
+      branch: target.branch,
+      ref: target.ref,
+      source: source.url.display,
+      path: source.path,
+      message: outcome.commit?.subject,
+      reason: outcome.reason,
+      inventory: outcome.inventory,
+      ...extra,
+    },
+    pin,
+  );
+  s.emit({ type: 'released', outcome, record: recorded });
+  return { outcome, record: recorded };
+}

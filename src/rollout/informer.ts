@@ -1,0 +1,169 @@
+// A list+watch cache of one kind of object in one namespace: the informer
+// pattern of client-go, reduced to what the rollout watcher needs. A watch that
+// ends is resumed from the last resourceVersion seen; a 410 Gone (that version
+// is no longer in the server's history) makes it list again.
+import type { Kube, KubeObject, TypeRef, WatchEvent } from '../kube/types.js';
+import { isGone } from '../kube/errors.js';
+
+export type InformerClient = Pick<Kube, 'list' | 'watch'>;
+
+export interface InformerOptions {
+  type: TypeRef;
+  namespace: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Called after every change to the cache, with the object as it now is (or was, when deleted). */
+  onChange: (obj: KubeObject, deleted: boolean) => void;
+  /** Reports errors the informer retries after (lost connection, failed list). */
+  onRetry?: (err: unknown) => void;
+}
+
+// Re-establishing a watch is cheap, but a server that refuses every request
+// must not be hammered.
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 3000;
+const HEALTHY_STREAM_MS = 1000;
+
+export class Informer {
+  private readonly cache = new Map<string, KubeObject>();
+  private resourceVersion: string | undefined;
+  private readonly synced: Promise<void>;
+  private markSynced!: () => void;
+  /** Times the informer had to list again after a 410 Gone, and watches re-established. */
+  relists = 0;
+  resumes = 0;
+
+  constructor(
+    private readonly kube: InformerClient,
+    private readonly opts: InformerOptions,
+  ) {
+    this.synced = new Promise((resolve) => (this.markSynced = resolve));
+  }
+
+  objects(): KubeObject[] {
+    return [...this.cache.values()];
+  }
+
+  get(name: string): KubeObject | undefined {
+    return this.cache.get(name);
+  }
+
+  /** Resolves once the first list is in the cache. */
+  whenSynced(): Promise<void> {
+    return this.synced;
+  }
+
+  /** Runs until `signal` aborts; never rejects for that reason. */
+  async run(signal: AbortSignal): Promise<void> {
+    let delay = RETRY_MIN_MS;
+    while (!signal.aborted) {
+      try {
+        if (this.resourceVersion === undefined) await this.list(signal);
+        // Listing may have been all the caller needed: it stops us from a change handler.
+        if (signal.aborted) return;
+        const progressed = await this.watchOnce(signal);
+        delay = progressed ? RETRY_MIN_MS : Math.min(delay * 2, RETRY_MAX_MS);
+        if (!progressed) await sleep(delay, signal);
+      } catch (err) {
+        if (signal.aborted) return;
+        if (isGone(err)) {
+          this.resourceVersion = undefined;
+          this.relists++;
+          continue;
+        }
+        this.opts.onRetry?.(err);
+        await sleep(delay, signal);
+        delay = Math.min(delay * 2, RETRY_MAX_MS);
+      }
+    }
+  }
+
+  private async list(signal: AbortSignal): Promise<void> {
+    const { type, namespace, labelSelector, fieldSelector } = this.opts;
+    const list = await this.kube.list(type, namespace, { labelSelector, fieldSelector, signal });
+    const seen = new Set<string>();
+    for (const item of list.items) {
+      const obj = withKind(item, type);
+      const name = obj.metadata.name ?? '';
+      seen.add(name);
+      const before = this.cache.get(name);
+      this.cache.set(name, obj);
+      if (before?.metadata.resourceVersion !== obj.metadata.resourceVersion) this.opts.onChange(obj, false);
+    }
+    // Deletions that happened while the watch was gone show up only as absence.
+    for (const [name, obj] of this.cache) {
+      if (seen.has(name)) continue;
+      this.cache.delete(name);
+      this.opts.onChange(obj, true);
+    }
+    this.resourceVersion = list.resourceVersion;
+    this.markSynced();
+  }
+
+  /** One watch request. Returns whether it looked healthy, so a failing server gets backed off. */
+  private async watchOnce(signal: AbortSignal): Promise<boolean> {
+    const { type, namespace, labelSelector, fieldSelector } = this.opts;
+    // Our own handle on the stream, to drop it when it reports an error.
+    const stream = new AbortController();
+    let progressed = false;
+    const started = Date.now();
+    await this.kube.watch(
+      type,
+      namespace,
+      { resourceVersion: this.resourceVersion, allowBookmarks: true, labelSelector, fieldSelector },
+      (ev) => {
+        if (this.handle(ev)) progressed = true;
+        else stream.abort();
+      },
+      AbortSignal.any([signal, stream.signal]),
+    );
+    if (!signal.aborted && this.resourceVersion !== undefined) this.resumes++;
+    // A quiet stream that lived a while is healthy too; only instant endings are suspect.
+    return progressed || Date.now() - started > HEALTHY_STREAM_MS;
+  }
+
+  /** Applies one event; false means this stream is unusable and must be replaced. */
+  private handle(ev: WatchEvent): boolean {
+    if (ev.type === 'ERROR') {
+      const code = (ev.object as { code?: number }).code;
+      // 410 Gone, or an "expired" answer from an older server: only a fresh list helps.
+      if (code === 410 || code === undefined || code >= 400) {
+        this.resourceVersion = undefined;
+        this.relists++;
+      }
+      return false;
+    }
+    const obj = withKind(ev.object, this.opts.type);
+    const rv = obj.metadata.resourceVersion;
+    if (rv) this.resourceVersion = rv;
+    if (ev.type === 'BOOKMARK') return true;
+    const name = obj.metadata.name ?? '';
+    if (ev.type === 'DELETED') {
+      this.cache.delete(name);
+      this.opts.onChange(obj, true);
+    } else {
+      this.cache.set(name, obj);
+      this.opts.onChange(obj, false);
+    }
+    return true;
+  }
+}
+
+// List items come without apiVersion/kind; the checks dispatch on kind.
+function withKind(obj: KubeObject, type: TypeRef): KubeObject {
+  if (obj.kind && obj.apiVersion) return obj;
+  return { ...obj, apiVersion: type.apiVersion, kind: type.kind };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,181 @@
+// Waits for a set of workloads to roll out, all at once, the way `kubectl
+// rollout status` judges each one, and stops at the first real failure: a new
+// Pod that cannot pull its image or keeps crashing, a progress deadline, or
+// the timeout. Returns data; rendering is the caller's.
+import type { Kube } from '../kube/types.js';
+import { isWatchedKind } from './checks/index.js';
+import { gatherEvidence, type ContainerProblem, type Evidence, type LogReader } from './failures.js';
+import { Tracker, type RolloutTarget, type WorkloadStatus } from './tracker.js';
+import type { Availability } from './summary.js';
+
+export type RolloutOutcome = 'done' | 'failed' | 'timeout';
+
+export interface WatchOptions {
+  /** Give up after this long: outcome 'timeout'. 0 waits without a limit, as kubectl's --timeout=0. */
+  timeoutMs: number;
+  /** How long a new Pod may stay in ImagePullBackOff, CrashLoopBackOff, ... before the rollout fails. */
+  failureGraceMs?: number;
+  /** Also wait for Jobs to complete (off by default: a Job is not a rollout). */
+  jobs?: boolean;
+  /** Rejects the wait with the signal's reason. */
+  signal?: AbortSignal;
+  /** Every change of a workload's status, in order. */
+  onProgress?: (status: WorkloadStatus) => void;
+  /** Reads container logs for the failure report; without it the report has events only. */
+  readLogs?: LogReader;
+  /** Log lines in a failure report. */
+  logLines?: number;
+  /** Errors the watcher recovers from by retrying (a lost connection, a failed list), for -v. */
+  onRetry?: (err: unknown) => void;
+}
+
+export const DEFAULT_FAILURE_GRACE_MS = 5_000;
+/** Evidence is a courtesy: never let collecting it hold up the verdict for long. */
+const EVIDENCE_TIMEOUT_MS = 10_000;
+
+export interface WorkloadResult extends WorkloadStatus {
+  /** From the start of the wait until this workload finished (or the wait ended). */
+  durationMs: number;
+  availability?: Availability;
+  /** Events and logs of the Pod that failed the rollout. */
+  evidence?: Evidence;
+}
+
+export interface RolloutResult {
+  outcome: RolloutOutcome;
+  durationMs: number;
+  workloads: WorkloadResult[];
+  /** The workload that decided a failure, by subject. */
+  failed?: string;
+  /** Watches the server ended that were resumed; lists redone after 410 Gone. */
+  reconnects: { resumes: number; relists: number };
+}
+
+/** The targets the watcher has rules for; others (ReplicaSets, Pods, ...) have no rollout. */
+export function rolloutTargets<T extends RolloutTarget>(targets: T[], opts: { jobs?: boolean } = {}): T[] {
+  return targets.filter((t) => isWatchedKind(t.ref.kind) && (t.ref.kind !== 'Job' || opts.jobs));
+}
+
+export function watchRollouts(
+  kube: Pick<Kube, 'list' | 'watch'>,
+  targets: RolloutTarget[],
+  opts: WatchOptions,
+): Promise<RolloutResult> {
+  return new RolloutWatch(kube, rolloutTargets(targets, opts), opts).run();
+}
+
+class RolloutWatch {
+  private readonly started = Date.now();
+  private readonly stop = new AbortController();
+  private readonly trackers: Tracker[];
+  private readonly last = new Map<string, WorkloadStatus>();
+  private readonly finishedAt = new Map<string, number>();
+  private recheck: NodeJS.Timeout | undefined;
+  private settle!: (r: { outcome: RolloutOutcome; failed?: WorkloadStatus }) => void;
+  private settled = false;
+
+  constructor(
+    private readonly kube: Pick<Kube, 'list' | 'watch'>,
+    targets: RolloutTarget[],
+    private readonly opts: WatchOptions,
+  ) {
+    this.trackers = targets.map((t) => new Tracker(kube, t, () => this.evaluate(), (err) => opts.onRetry?.(err)));
+  }
+
+  async run(): Promise<RolloutResult> {
+    const { signal } = this.opts;
+    signal?.throwIfAborted();
+    const verdict = new Promise<{ outcome: RolloutOutcome; failed?: WorkloadStatus }>((resolve) => (this.settle = resolve));
+    const timeout = this.opts.timeoutMs > 0 ? setTimeout(() => this.finish('timeout'), this.opts.timeoutMs) : undefined;
+    // Ends the watches; run() then rejects with the signal's reason.
+    const onAbort = () => this.finish('timeout');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (this.trackers.length === 0) this.finish('done');
+    for (const t of this.trackers) t.start(this.stop.signal);
+    try {
+      const { outcome, failed } = await verdict;
+      await Promise.all(this.trackers.map((t) => t.stopped()));
+      signal?.throwIfAborted();
+      const evidence = failed?.problem ? await this.evidence(failed.problem) : undefined;
+      return this.result(outcome, failed, evidence);
+    } finally {
+      clearTimeout(timeout);
+      clearTimeout(this.recheck);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Re-judges every workload; called after each change any cache sees. */
+  private evaluate(): void {
+    if (this.settled) return;
+    const now = Date.now();
+    const grace = this.opts.failureGraceMs ?? DEFAULT_FAILURE_GRACE_MS;
+    let recheckAt: number | undefined;
+    let failed: WorkloadStatus | undefined;
+    for (const t of this.trackers) {
+      const { status, recheckAt: at } = t.evaluate(now, grace);
+      if (t.ready) this.report(status);
+      else this.last.set(status.subject, status);
+      if (status.state === 'done' && !this.finishedAt.has(t.subject)) this.finishedAt.set(t.subject, now);
+      if (status.state === 'failed') failed ??= status;
+      if (at !== undefined) recheckAt = Math.min(recheckAt ?? at, at);
+    }
+    if (failed) return this.finish('failed', failed);
+    if (this.trackers.every((t) => this.last.get(t.subject)?.state === 'done')) return this.finish('done');
+    // A Pod stuck in ImagePullBackOff produces no more events: look again when its grace runs out.
+    clearTimeout(this.recheck);
+    if (recheckAt !== undefined) this.recheck = setTimeout(() => this.evaluate(), Math.max(0, recheckAt - now));
+  }
+
+  private report(status: WorkloadStatus): void {
+    const before = this.last.get(status.subject);
+    this.last.set(status.subject, status);
+    if (before && sameStatus(before, status)) return;
+    this.opts.onProgress?.(status);
+  }
+
+  private finish(outcome: RolloutOutcome, failed?: WorkloadStatus): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.stop.abort();
+    this.settle({ outcome, failed });
+  }
+
+  private async evidence(problem: ContainerProblem): Promise<Evidence> {
+    const signals = [AbortSignal.timeout(EVIDENCE_TIMEOUT_MS)];
+    if (this.opts.signal) signals.push(this.opts.signal);
+    return gatherEvidence(this.kube, this.opts.readLogs, problem, { logLines: this.opts.logLines, signal: AbortSignal.any(signals) });
+  }
+
+  private result(outcome: RolloutOutcome, failed: WorkloadStatus | undefined, evidence: Evidence | undefined): RolloutResult {
+    const end = Date.now();
+    const workloads = this.trackers.map((t): WorkloadResult => {
+      const status = this.last.get(t.subject) ?? { ref: t.target.ref, subject: t.subject, state: 'progressing', message: 'not observed yet' };
+      const r: WorkloadResult = { ...status, durationMs: (this.finishedAt.get(t.subject) ?? end) - this.started };
+      const availability = t.availability();
+      if (availability) r.availability = availability;
+      if (failed && t.subject === failed.subject && evidence) r.evidence = evidence;
+      return r;
+    });
+    const reconnects = this.trackers.reduce(
+      (sum, t) => {
+        const r = t.reconnects();
+        return { resumes: sum.resumes + r.resumes, relists: sum.relists + r.relists };
+      },
+      { resumes: 0, relists: 0 },
+    );
+    const result: RolloutResult = { outcome, durationMs: end - this.started, workloads, reconnects };
+    if (failed) result.failed = failed.subject;
+    return result;
+  }
+}
+
+function sameStatus(a: WorkloadStatus, b: WorkloadStatus): boolean {
+  return (
+    a.state === b.state &&
+    a.message === b.message &&
+    a.problem?.reason === b.problem?.reason &&
+    a.problem?.pod === b.problem?.pod &&
+    JSON.stringify(a.replicas) === JSON.stringify(b.replicas)
+  );
+}

@@ -1,0 +1,255 @@
+// The judge of the sandbox's fidelity: the real kubectl 1.32, driven as a user
+// drives it against a cluster, must do what it does against a real one.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { REPO_ROOT, run, type RunResult } from '../helpers/cli.js';
+
+const KUBECTL = '/usr/bin/kubectl';
+const skip = existsSync(KUBECTL) ? false : 'kubectl is not installed at /usr/bin/kubectl';
+
+const MANIFEST = join(REPO_ROOT, 'examples/hello-world-flask/deployment.yaml');
+
+let sb: Sandbox;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+before(async () => {
+  if (skip) return;
+  sb = await startSandbox({ workloads: false });
+  dir = mkdtempSync(join(tmpdir(), 'kubectl-api-'));
+  // A private HOME and discovery cache: nothing from the user's kubectl set-up leaks in.
+  env = { HOME: dir, KUBECACHEDIR: join(dir, 'cache'), KUBECONFIG: sb.kubeconfigPath, KUBE_EDITOR: '' };
+});
+
+after(async () => {
+  if (skip) return;
+  await sb.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function kubectl(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  return run(KUBECTL, ['--kubeconfig', sb.kubeconfigPath, ...args], { env: { ...env, ...extraEnv }, timeoutMs: 60_000 });
+}
+
+async function ok(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
+  const r = await kubectl(args, extraEnv);
+  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+/** The tutorial's manifest with its image changed to :v1, in a temp file. */
+function changedManifest(name: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, readFileSync(MANIFEST, 'utf8').replace('hello-world-flask:latest', 'hello-world-flask:v1'));
+  return path;
+}
+
+test('kubectl apply (client-side) creates, then configures from a changed copy', { skip }, async () => {
+  await ok(['create', 'namespace', 'csa']);
+  assert.equal((await ok(['-n', 'csa', 'apply', '-f', MANIFEST])).trim(), 'deployment.apps/hello-world-flask created');
+  const created: any = yaml.load(await ok(['-n', 'csa', 'get', 'deployment/hello-world-flask', '-o', 'yaml']));
+  assert.equal(created.spec.replicas, 2);
+  assert.equal(created.spec.template.spec.containers[0].image, 'lyzhang1999/hello-world-flask:latest');
+  assert.ok(created.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
+  assert.equal((await ok(['-n', 'csa', 'apply', '-f', MANIFEST])).trim(), 'deployment.apps/hello-world-flask unchanged');
+  assert.equal((await ok(['-n', 'csa', 'apply', '-f', changedManifest('csa.yaml')])).trim(), 'deployment.apps/hello-world-flask configured');
+  const changed: any = yaml.load(await ok(['-n', 'csa', 'get', 'deployment/hello-world-flask', '-o', 'yaml']));
+  assert.equal(changed.spec.template.spec.containers[0].image, 'lyzhang1999/hello-world-flask:v1');
+  assert.equal(changed.metadata.generation, 2);
+});
+
+test('kubectl apply --server-side creates, then applies a changed copy', { skip }, async () => {
+  await ok(['create', 'namespace', 'ssa']);
+  assert.equal((await ok(['-n', 'ssa', 'apply', '--server-side', '-f', MANIFEST])).trim(), 'deployment.apps/hello-world-flask serverside-applied');
+  assert.equal((await ok(['-n', 'ssa', 'apply', '--server-side', '-f', changedManifest('ssa.yaml')])).trim(), 'deployment.apps/hello-world-flask serverside-applied');
+  const live: any = yaml.load(await ok(['-n', 'ssa', 'get', 'deployment/hello-world-flask', '-o', 'yaml', '--show-managed-fields']));
+  assert.equal(live.spec.template.spec.containers[0].image, 'lyzhang1999/hello-world-flask:v1');
+  assert.equal(live.spec.strategy.type, 'RollingUpdate', 'server-side defaults are filled in');
+});
+
+test('kubectl get with several kinds, -o wide and -o yaml', { skip }, async () => {
+  const wide = await ok(['get', 'deploy,rs,pods,ns,cm', '-o', 'wide', '-A']);
+  assert.match(wide, /deployment\.apps\/hello-world-flask/);
+  assert.match(wide, /namespace\/kube-system/);
+  assert.match(wide, /configmap\/kube-root-ca\.crt/);
+  const doc: any = yaml.load(await ok(['get', 'ns', 'default', '-o', 'yaml']));
+  assert.equal(doc.kind, 'Namespace');
+  assert.equal(doc.status.phase, 'Active');
+  assert.deepEqual(doc.spec.finalizers, ['kubernetes']);
+  const missing = await kubectl(['get', 'deploy', 'nope']);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr.trim(), 'Error from server (NotFound): deployments.apps "nope" not found');
+});
+
+test('kubectl diff: exit 1 with a diff after a local change, 0 without', { skip }, async () => {
+  await ok(['apply', '-f', MANIFEST]);
+  const same = await kubectl(['diff', '-f', MANIFEST]);
+  assert.equal(same.code, 0, same.stderr);
+  assert.equal(same.stdout, '');
+  const changed = await kubectl(['diff', '-f', changedManifest('diff.yaml')]);
+  assert.equal(changed.code, 1, changed.stderr);
+  assert.match(changed.stdout, /^-\s+- image: lyzhang1999\/hello-world-flask:latest$/m);
+  assert.match(changed.stdout, /^\+\s+- image: lyzhang1999\/hello-world-flask:v1$/m);
+  const live: any = yaml.load(await ok(['get', 'deploy', 'hello-world-flask', '-o', 'yaml']));
+  assert.equal(live.spec.template.spec.containers[0].image, 'lyzhang1999/hello-world-flask:latest', 'diff changes nothing');
+});
+
+test('kubectl edit with an editor that changes a field', { skip }, async () => {
+  await ok(['apply', '-f', MANIFEST]);
+  const editor = join(dir, 'editor.sh');
+  writeFileSync(editor, '#!/bin/sh\nsed -i "s/replicas: 2/replicas: 3/" "$1"\n');
+  chmodSync(editor, 0o755);
+  assert.equal((await ok(['edit', 'deployment', 'hello-world-flask'], { KUBE_EDITOR: editor })).trim(), 'deployment.apps/hello-world-flask edited');
+  assert.equal(await ok(['get', 'deploy', 'hello-world-flask', '-o', 'jsonpath={.spec.replicas}']), '3');
+});
+
+test('kubectl patch with --type merge, json and strategic', { skip }, async () => {
+  await ok(['apply', '-f', MANIFEST]);
+  await ok(['patch', 'deploy', 'hello-world-flask', '--type', 'merge', '-p', '{"spec":{"replicas":4}}']);
+  assert.equal(await ok(['get', 'deploy', 'hello-world-flask', '-o', 'jsonpath={.spec.replicas}']), '4');
+  await ok(['patch', 'deploy', 'hello-world-flask', '--type', 'json', '-p', '[{"op":"replace","path":"/spec/replicas","value":5}]']);
+  assert.equal(await ok(['get', 'deploy', 'hello-world-flask', '-o', 'jsonpath={.spec.replicas}']), '5');
+  const smp = '{"spec":{"template":{"spec":{"containers":[{"name":"hello-world-flask","image":"lyzhang1999/hello-world-flask:v1"}]}}}}';
+  assert.equal((await ok(['patch', 'deploy', 'hello-world-flask', '--type', 'strategic', '-p', smp])).trim(), 'deployment.apps/hello-world-flask patched');
+  assert.equal(await ok(['get', 'deploy', 'hello-world-flask', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']), 'lyzhang1999/hello-world-flask:v1');
+  const noop = await ok(['patch', 'deploy', 'hello-world-flask', '--type', 'merge', '-p', '{"spec":{"replicas":5}}']);
+  assert.equal(noop.trim(), 'deployment.apps/hello-world-flask patched (no change)');
+});
+
+test('kubectl get pods --watch streams a new Pod', { skip }, async () => {
+  const child = spawn(KUBECTL, ['--kubeconfig', sb.kubeconfigPath, 'get', 'pods', '--watch', '-o', 'name'], { env: { ...process.env, ...env } });
+  try {
+    let out = '';
+    const seen = new Promise<void>((resolve, reject) => {
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        if (out.includes('pod/watched-pod')) resolve();
+      });
+      child.on('exit', (code) => reject(new Error(`kubectl exited (${code}) before the Pod showed: ${out}`)));
+    });
+    // The watch is open once kubectl has listed; a Pod created after that arrives as an event.
+    await ok(['run', 'watched-pod', '--image', 'lyzhang1999/hello-world-flask:latest']);
+    await seen;
+  } finally {
+    child.kill();
+  }
+});
+
+test('kubectl delete -f', { skip }, async () => {
+  await ok(['apply', '-f', MANIFEST]);
+  assert.equal((await ok(['delete', '-f', MANIFEST])).trim(), 'deployment.apps "hello-world-flask" deleted');
+  const gone = await kubectl(['get', 'deploy', 'hello-world-flask']);
+  assert.equal(gone.code, 1);
+});
+
+test('kubectl create -f of a CRD, then of a custom resource, then kubectl get <plural>', { skip }, async () => {
+  const crd = join(dir, 'crd.yaml');
+  writeFileSync(
+    crd,
+    `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: releases.gdeploy.example.com
+spec:
+  group: gdeploy.example.com
+  scope: Namespaced
+  names:
+    plural: releases
+    singular: release
+    kind: Release
+    shortNames: [rel]
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              revision: {type: string}
+`,
+  );
+  assert.equal((await ok(['create', '-f', crd])).trim(), 'customresourcedefinition.apiextensions.k8s.io/releases.gdeploy.example.com created');
+  const cr = join(dir, 'cr.yaml');
+  writeFileSync(cr, 'apiVersion: gdeploy.example.com/v1\nkind: Release\nmetadata:\n  name: first\nspec:\n  revision: abc123\n');
+  // Discovery is cached by kubectl; a new kind is found after the cache is refreshed, as with a cluster.
+  assert.equal((await ok(['create', '-f', cr])).trim(), 'release.gdeploy.example.com/first created');
+  const names = await ok(['get', 'releases', '-o', 'name']);
+  assert.equal(names.trim(), 'release.gdeploy.example.com/first');
+  const short = await ok(['get', 'rel', 'first', '-o', 'jsonpath={.spec.revision}']);
+  assert.equal(short, 'abc123');
+});
+
+test('typed kubectl commands (protobuf bodies): create deployment, configmap, secret, service, token; auth can-i', { skip }, async () => {
+  await ok(['create', 'namespace', 'typed']);
+  assert.equal((await ok(['-n', 'typed', 'create', 'deployment', 'zero', '--image=nginx:1.27', '--replicas=0', '--port=80'])).trim(), 'deployment.apps/zero created');
+  const d: any = yaml.load(await ok(['-n', 'typed', 'get', 'deploy', 'zero', '-o', 'yaml']));
+  assert.equal(d.spec.replicas, 0, 'an explicit zero survives the protobuf round trip');
+  assert.deepEqual(d.spec.template.spec.containers[0].ports, [{ containerPort: 80, protocol: 'TCP' }]);
+  assert.equal(d.spec.template.spec.containers[0].imagePullPolicy, 'IfNotPresent');
+  await ok(['-n', 'typed', 'create', 'configmap', 'settings', '--from-literal=color=blue']);
+  assert.equal(await ok(['-n', 'typed', 'get', 'cm', 'settings', '-o', 'jsonpath={.data.color}']), 'blue');
+  await ok(['-n', 'typed', 'create', 'secret', 'generic', 'creds', '--from-literal=password=s3cret']);
+  assert.equal(await ok(['-n', 'typed', 'get', 'secret', 'creds', '-o', 'jsonpath={.data.password}']), Buffer.from('s3cret').toString('base64'));
+  await ok(['-n', 'typed', 'create', 'service', 'clusterip', 'zero', '--tcp=80:8080']);
+  const svc: any = yaml.load(await ok(['-n', 'typed', 'get', 'svc', 'zero', '-o', 'yaml']));
+  assert.deepEqual(svc.spec.ports, [{ name: '80-8080', port: 80, protocol: 'TCP', targetPort: 8080 }]);
+  const token = (await ok(['-n', 'typed', 'create', 'token', 'default'])).trim();
+  assert.equal(token.split('.').length, 3);
+  assert.equal((await ok(['auth', 'can-i', 'create', 'deployments'])).trim(), 'yes');
+});
+
+test('kubectl delete namespace: Terminating, then gone with its contents', { skip }, async () => {
+  await ok(['create', 'namespace', 'doomed']);
+  await ok(['-n', 'doomed', 'apply', '-f', MANIFEST]);
+  assert.equal((await ok(['delete', 'namespace', 'doomed'])).trim(), 'namespace "doomed" deleted');
+  const gone = await kubectl(['get', 'namespace', 'doomed']);
+  assert.equal(gone.code, 1);
+  assert.equal(gone.stderr.trim(), 'Error from server (NotFound): namespaces "doomed" not found');
+});
+
+test('kubectl over TLS with a bearer token, as the kubeconfig says', { skip }, async () => {
+  const secure = await startSandbox({ workloads: false, tls: true, token: true, kubeconfigPath: join(dir, 'tls-kubeconfig') });
+  try {
+    assert.match(secure.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    const r = await run(KUBECTL, ['--kubeconfig', secure.kubeconfigPath, 'get', 'ns', 'default', '-o', 'name'], { env, timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'namespace/default');
+    const anonymous = await run(KUBECTL, ['--server', secure.url, '--certificate-authority', writeCa(secure.caPem!), '--token', 'not-the-token', 'get', 'ns'], { env: { ...env, KUBECONFIG: join(dir, 'no-such-kubeconfig') }, timeoutMs: 60_000 });
+    assert.equal(anonymous.code, 1);
+    assert.match(anonymous.stderr, /Unauthorized/);
+  } finally {
+    await secure.stop();
+  }
+});
+
+function writeCa(pem: string): string {
+  const path = join(dir, 'ca.crt');
+  writeFileSync(path, pem);
+  return path;
+}
+
+test('a state file keeps objects across sandboxes', { skip }, async () => {
+  const stateFile = join(dir, 'state.json');
+  const first = await startSandbox({ workloads: false, stateFile, kubeconfigPath: join(dir, 'state-kubeconfig') });
+  await run(KUBECTL, ['--kubeconfig', first.kubeconfigPath, 'apply', '-f', MANIFEST], { env, timeoutMs: 60_000 });
+  const rv = first.store.resourceVersion();
+  await first.stop();
+  const second = await startSandbox({ workloads: false, stateFile, kubeconfigPath: join(dir, 'state-kubeconfig') });
+  try {
+    const r = await run(KUBECTL, ['--kubeconfig', second.kubeconfigPath, 'get', 'deploy', 'hello-world-flask', '-o', 'jsonpath={.spec.replicas}'], { env, timeoutMs: 60_000 });
+    assert.equal(r.stdout, '2', r.stderr);
+    assert.ok(Number(second.store.resourceVersion()) >= Number(rv));
+  } finally {
+    await second.stop();
+  }
+});

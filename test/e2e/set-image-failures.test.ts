@@ -1,0 +1,128 @@
+// set-image when the rollout cannot finish: a missing image, a crashing one,
+// --rollback-on-failure, and a watch the server drops half-way.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { GDEPLOY_BIN } from '../helpers/cli.js';
+import { SKIP, helloWorld, testCluster } from './set-image-harness.js';
+
+const LATEST = 'lyzhang1999/hello-world-flask:latest';
+const V1 = 'lyzhang1999/hello-world-flask:v1';
+const MISSING = 'registry.invalid/hello-world-flask:nope';
+
+// Each test has its own sandbox; they run side by side.
+describe('gdeploy set-image when the rollout fails', { concurrency: true }, () => {
+  test('a missing image fails fast, naming ImagePullBackOff, the Pod, the container and the image', { skip: SKIP }, async (t) => {
+    const c = await testCluster(t);
+    await c.create(helloWorld(LATEST));
+    await c.rolledOut('deployment/hello-world-flask');
+    const r = await c.gdeploy(['set-image', 'deployment/hello-world-flask', `hello-world-flask=${MISSING}`, '--timeout', '10m', '--failure-grace', '1s']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /error: deployment\/hello-world-flask rollout failed: .*(ImagePullBackOff|ErrImagePull)/);
+    assert.match(r.stderr, new RegExp(`Pod hello-world-flask-[a-z0-9]+-[a-z0-9]+ container hello-world-flask: (ImagePullBackOff|ErrImagePull)`));
+    assert.match(r.stderr, new RegExp(`image: ${MISSING.replace(/\./g, '\\.')}`));
+    assert.match(r.stderr, /events:\n\s+(Normal|Warning) /, 'the Pod\'s recent events follow');
+    assert.match(r.stderr, /--rollback-on-failure/, 'the hint says how to get the previous state back');
+    // Without --rollback-on-failure the failed change stays, and the old Pods keep serving.
+    const d = await c.get('deployment/hello-world-flask');
+    assert.equal(d.spec.template.spec.containers[0].image, MISSING);
+    assert.equal(d.status.availableReplicas, 2);
+  });
+
+  test('--rollback-on-failure puts :latest back and the Deployment is healthy again', { skip: SKIP }, async (t) => {
+    const c = await testCluster(t);
+    await c.create(helloWorld(LATEST));
+    await c.rolledOut('deployment/hello-world-flask');
+    const r = await c.gdeploy([
+      'set-image', 'deployment/hello-world-flask', `hello-world-flask=${MISSING}`,
+      '--rollback-on-failure', '--timeout', '10m', '--failure-grace', '1s',
+    ]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /rollout failed: .*(ImagePullBackOff|ErrImagePull)/);
+    assert.match(r.stderr, /rolled back: the previous state is back and rolled out/);
+    const d = await c.get('deployment/hello-world-flask');
+    assert.equal(d.spec.template.spec.containers[0].image, LATEST);
+    const status = await c.kubectl(['rollout', 'status', 'deployment/hello-world-flask', '--timeout=60s']);
+    assert.equal(status.code, 0, status.stderr);
+    const pods = await c.get('pods');
+    const live = pods.items.filter((p: any) => !p.metadata.deletionTimestamp);
+    assert.equal(live.length, 2);
+    for (const p of live) assert.equal(p.spec.containers[0].image, LATEST);
+  });
+
+  test('a crashing image fails with CrashLoopBackOff and how the container exited', { skip: SKIP }, async (t) => {
+    const c = await testCluster(t);
+    const CRASH = 'lyzhang1999/hello-world-flask:crash';
+    c.sandbox.hooks.images.setRule(CRASH, 'crash');
+    await c.create(helloWorld(LATEST));
+    await c.rolledOut('deployment/hello-world-flask');
+    const r = await c.gdeploy(['set-image', 'deployment/hello-world-flask', `hello-world-flask=${CRASH}`, '--timeout', '10m', '--failure-grace', '1s']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /rollout failed: .*CrashLoopBackOff/);
+    assert.match(r.stderr, /container hello-world-flask: CrashLoopBackOff: back-off \S+ restarting failed container=hello-world-flask/);
+    assert.match(r.stderr, /last run: exit code 1/);
+    assert.match(r.stderr, /last log lines of hello-world-flask:\n\s+\S/, 'the container\'s last log lines follow');
+  });
+
+  test('--timeout ends the wait with exit code 4', { skip: SKIP }, async (t) => {
+    const c = await testCluster(t);
+    const SLOW = 'lyzhang1999/hello-world-flask:never-ready';
+    c.sandbox.hooks.images.setRule(SLOW, 'neverReady');
+    // A progress deadline far away, so that only --timeout can end this wait.
+    await c.create(helloWorld(LATEST).replace('  replicas: 2\n', '  replicas: 2\n  progressDeadlineSeconds: 100000\n'));
+    await c.rolledOut('deployment/hello-world-flask');
+    const r = await c.gdeploy(['set-image', 'deployment/hello-world-flask', `hello-world-flask=${SLOW}`, '--timeout', '6s']);
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr, /timed out waiting for the rollout after [\d.]+s: deployment\/hello-world-flask: /);
+    assert.equal((await c.get('deployment/hello-world-flask')).spec.template.spec.containers[0].image, SLOW, 'a timeout undoes nothing by itself');
+  });
+
+  test('Ctrl-C stops the waiting with exit code 130 and leaves the rollout to the cluster', { skip: SKIP }, async (t) => {
+    const c = await testCluster(t);
+    const SLOW = 'lyzhang1999/hello-world-flask:never-ready';
+    c.sandbox.hooks.images.setRule(SLOW, 'neverReady');
+    await c.create(helloWorld(LATEST));
+    await c.rolledOut('deployment/hello-world-flask');
+    const child = spawn(process.execPath, [GDEPLOY_BIN, '--kubeconfig', c.kubeconfig, 'set-image', 'deployment/hello-world-flask', `hello-world-flask=${SLOW}`], {
+      env: { ...process.env, NO_COLOR: '1', CI: 'true', KUBECONFIG: '' },
+    });
+    let stderr = '';
+    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s;
+      if (/new ready/.test(s)) child.kill('SIGINT');
+    });
+    assert.equal(await exited, 130, stderr);
+    assert.match(stderr, /interrupted while waiting for the rollout; it goes on in the cluster/);
+    assert.equal((await c.get('deployment/hello-world-flask')).spec.template.spec.containers[0].image, SLOW);
+  });
+
+  test('watches cut by the server during the rollout are resumed and the rollout still ends correctly', { skip: SKIP }, async (t) => {
+    // Slow readiness, so the rollout is still running when the watches are cut.
+    process.env.READY_MS = '600';
+    const c = await testCluster(t);
+    delete process.env.READY_MS;
+    await c.create(helloWorld(LATEST));
+    await c.rolledOut('deployment/hello-world-flask');
+
+    const child = spawn(process.execPath, [GDEPLOY_BIN, '--kubeconfig', c.kubeconfig, 'set-image', 'deployment/hello-world-flask', `hello-world-flask=${V1}`, '--timeout', '2m'], {
+      env: { ...process.env, NO_COLOR: '1', CI: 'true', KUBECONFIG: '' },
+    });
+    let stderr = '';
+    let cuts = 0;
+    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s;
+      // Each progress line means the watches are open: cut them, twice during the rollout.
+      if (cuts < 2 && /new ready/.test(s) && !/rolled out/.test(s)) cuts += c.sandbox.server.cutWatches() > 0 ? 1 : 0;
+    });
+    const code = await exited;
+    assert.equal(code, 0, stderr);
+    assert.ok(cuts > 0, `the watches were cut during the rollout:\n${stderr}`);
+    assert.match(stderr, /deployment\/hello-world-flask rolled out in/);
+    const d = await c.get('deployment/hello-world-flask');
+    assert.equal(d.status.updatedReplicas, 2);
+    assert.equal(d.status.availableReplicas, 2);
+    assert.equal(d.status.replicas, 2);
+  });
+});

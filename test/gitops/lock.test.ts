@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { apiServer } from './kube.js';
+import { ExitCode, GdeployError } from '../../src/engine/errors.js';
+import { acquireAppLock, lockRef, microTime, type LeaseHolder } from '../../src/engine/lock.js';
+
+const server = apiServer();
+
+const opts = (app: string, extra: Partial<Parameters<typeof acquireAppLock>[1]> = {}) => ({
+  app,
+  namespace: 'default',
+  operation: 'sync',
+  waitMs: 0,
+  ...extra,
+});
+
+test('a held lock is refused with exit code LOCKED, naming the holder and when its lease expires', async () => {
+  const held = await acquireAppLock(server.kube, opts('one'));
+  const lease = await server.kube.get(lockRef('one', 'default'));
+  const spec = lease.spec as { holderIdentity: string; leaseDurationSeconds: number; renewTime: string };
+  assert.equal(spec.holderIdentity, held.identity);
+  assert.match(held.identity, new RegExp(`@.+ pid ${process.pid} \\(sync\\)$`));
+  assert.equal(spec.leaseDurationSeconds, 30);
+  assert.match(spec.renewTime, /\.\d{6}Z$/, 'MicroTime');
+
+  const err = await acquireAppLock(server.kube, opts('one', { operation: 'rollback' })).then(() => undefined, (e: unknown) => e);
+  assert.ok(err instanceof GdeployError);
+  assert.equal(err.exitCode, ExitCode.LOCKED);
+  assert.match(err.message, /^app default\/one is locked by .* pid \d+ \(sync\) since .*; the lease expires at .* \(in \d+s\) unless its holder renews it$/);
+
+  await held.release();
+  const again = await acquireAppLock(server.kube, opts('one'));
+  await again.release();
+});
+
+test('a waiter gets the lock when the holder releases it', async () => {
+  const held = await acquireAppLock(server.kube, opts('two'));
+  const waits: LeaseHolder[] = [];
+  const waiter = acquireAppLock(server.kube, opts('two', { waitMs: 30_000, onWait: (h) => waits.push(h) }));
+  while (waits.length === 0) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(waits[0]!.identity, held.identity);
+  await held.release();
+  const got = await waiter;
+  const lease = await server.kube.get(lockRef('two', 'default'));
+  assert.equal((lease.spec as { leaseTransitions: number }).leaseTransitions, 1);
+  await got.release();
+});
+
+test("a killed holder's expired lease is taken over, and the takeover is reported", async () => {
+  const past = new Date(Date.now() - 60_000);
+  await server.kube.create({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: 'gdeploy-lock.three', namespace: 'default' },
+    spec: { holderIdentity: 'bob@build-7 pid 99 (sync)', leaseDurationSeconds: 15, acquireTime: microTime(past), renewTime: microTime(past) },
+  });
+  let previous: LeaseHolder | undefined;
+  const got = await acquireAppLock(server.kube, opts('three', { onTakeover: (h) => (previous = h) }));
+  assert.equal(previous?.identity, 'bob@build-7 pid 99 (sync)');
+  assert.equal(previous?.expires?.getTime(), past.getTime() + 15_000);
+  await got.release();
+});
+
+test('the holder renews its lease while it works; losing it to someone else is signalled', async () => {
+  const held = await acquireAppLock(server.kube, opts('four', { leaseSeconds: 1 }));
+  const before = ((await server.kube.get(lockRef('four', 'default'))).spec as { renewTime: string }).renewTime;
+  let renewed = before;
+  while (renewed === before) {
+    await new Promise((r) => setTimeout(r, 50));
+    renewed = ((await server.kube.get(lockRef('four', 'default'))).spec as { renewTime: string }).renewTime;
+  }
+  assert.ok(Date.parse(renewed) > Date.parse(before));
+  // Someone rewrites the lease behind our back: the next renewal conflicts.
+  const lease = await server.kube.get(lockRef('four', 'default'));
+  await server.kube.update({ ...lease, spec: { ...(lease.spec as object), holderIdentity: 'intruder' } });
+  while (!held.lost.aborted) await new Promise((r) => setTimeout(r, 50));
+  await held.release();
+  assert.equal(((await server.kube.get(lockRef('four', 'default'))).spec as { holderIdentity: string }).holderIdentity, 'intruder');
+});

@@ -1,0 +1,178 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubeObject } from '../../src/kube/types.js';
+import { watchRollouts, type WorkloadStatus } from '../../src/rollout/index.js';
+import { FakeCluster } from './fake-cluster.js';
+
+const NS = 'default';
+const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: NS, name: 'web' };
+
+function deployment(generation: number, status: Record<string, unknown>, revision = '2'): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: NS, uid: 'dep-uid', generation, annotations: { 'deployment.kubernetes.io/revision': revision } },
+    spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, strategy: { type: 'RollingUpdate' } },
+    status,
+  };
+}
+
+function replicaSet(name: string, revision: string): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name,
+      namespace: NS,
+      uid: `${name}-uid`,
+      labels: { app: 'web', 'pod-template-hash': name.split('-')[1]! },
+      annotations: { 'deployment.kubernetes.io/revision': revision },
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: 'dep-uid', controller: true }],
+    },
+    spec: {},
+    status: {},
+  };
+}
+
+function pod(name: string, rs: string, waiting?: { reason: string; message: string }): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: NS,
+      labels: { app: 'web' },
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs, uid: `${rs}-uid`, controller: true }],
+    },
+    spec: { containers: [{ name: 'web', image: 'web:2' }] },
+    status: {
+      containerStatuses: [{ name: 'web', image: 'web:2', ready: !waiting, restartCount: 0, state: waiting ? { waiting } : { running: {} } }],
+    },
+  };
+}
+
+const rolling = { observedGeneration: 2, replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2 };
+const finished = { observedGeneration: 2, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 };
+
+/** Lets pending watch deliveries and timers run. */
+const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
+
+function seed(): FakeCluster {
+  const c = new FakeCluster();
+  c.put(deployment(2, { observedGeneration: 1, replicas: 2, updatedReplicas: 0, availableReplicas: 2 }));
+  c.put(replicaSet('web-old', '1'));
+  c.put(replicaSet('web-new', '2'));
+  c.put(pod('web-old-a', 'web-old'));
+  c.put(pod('web-old-b', 'web-old'));
+  return c;
+}
+
+test('follows a Deployment until it is rolled out, and records the availability floor', async () => {
+  const c = seed();
+  const seen: WorkloadStatus[] = [];
+  const done = watchRollouts(c, [{ ref, generation: 2 }], { timeoutMs: 5000, onProgress: (s) => seen.push(s) });
+  await tick();
+  c.put(deployment(2, rolling));
+  await tick();
+  c.put(deployment(2, { ...rolling, availableReplicas: 1 }));
+  await tick();
+  c.put(deployment(2, finished));
+  const result = await done;
+  assert.equal(result.outcome, 'done');
+  assert.equal(result.workloads[0]!.state, 'done');
+  assert.deepEqual(result.workloads[0]!.availability, { minAvailable: 1, requiredMinimum: 2, desired: 2 });
+  assert.ok(seen.some((s) => s.message.includes('1 out of 2 new replicas')));
+  assert.equal(seen.at(-1)!.state, 'done');
+});
+
+test('a watch the server ends is resumed from the last resourceVersion', async () => {
+  const c = seed();
+  const done = watchRollouts(c, [{ ref, generation: 2 }], { timeoutMs: 5000 });
+  await tick();
+  c.put(deployment(2, rolling));
+  await tick();
+  const listsBefore = c.lists;
+  assert.ok(c.cutWatches() > 0);
+  // Changes while no watch is open must still arrive.
+  c.put(deployment(2, finished));
+  const result = await done;
+  assert.equal(result.outcome, 'done');
+  assert.ok(result.reconnects.resumes > 0);
+  assert.equal(c.lists, listsBefore, 'resuming needs no new list');
+});
+
+test('410 Gone makes the watcher list again, and it still sees the end', async () => {
+  const c = seed();
+  const done = watchRollouts(c, [{ ref, generation: 2 }], { timeoutMs: 5000 });
+  await tick();
+  c.cutWatches();
+  c.put(deployment(2, finished));
+  c.compact();
+  const result = await done;
+  assert.equal(result.outcome, 'done');
+  assert.ok(result.reconnects.relists > 0);
+});
+
+test('a new Pod stuck in ImagePullBackOff fails the rollout after the grace period', async () => {
+  const c = seed();
+  const done = watchRollouts(c, [{ ref, generation: 2 }], { timeoutMs: 10_000, failureGraceMs: 50 });
+  await tick();
+  c.put(deployment(2, rolling));
+  c.put(pod('web-new-x', 'web-new', { reason: 'ErrImagePull', message: 'pull access denied for web:2' }));
+  await tick(20);
+  // The kubelet flips between the two reasons; that must not restart the grace period.
+  c.put(pod('web-new-x', 'web-new', { reason: 'ImagePullBackOff', message: 'Back-off pulling image "web:2"' }));
+  const result = await done;
+  assert.equal(result.outcome, 'failed');
+  assert.equal(result.failed, 'Deployment/default/web');
+  const w = result.workloads[0]!;
+  assert.equal(w.problem?.pod, 'web-new-x');
+  assert.equal(w.problem?.container, 'web');
+  assert.equal(w.problem?.reason, 'ImagePullBackOff');
+  assert.equal(w.problem?.image, 'web:2');
+  assert.ok(w.evidence, 'failure comes with its evidence');
+});
+
+test('an old Pod crashing does not fail the rollout of a new revision', async () => {
+  const c = seed();
+  c.put(pod('web-old-a', 'web-old', { reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container' }));
+  const done = watchRollouts(c, [{ ref, generation: 2 }], { timeoutMs: 5000, failureGraceMs: 10 });
+  await tick(40);
+  c.put(deployment(2, finished));
+  assert.equal((await done).outcome, 'done');
+});
+
+test('ProgressDeadlineExceeded fails at once', async () => {
+  const c = seed();
+  const done = watchRollouts(c, [{ ref, generation: 2 }], { timeoutMs: 5000 });
+  await tick();
+  c.put(deployment(2, { ...rolling, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }] }));
+  const result = await done;
+  assert.equal(result.outcome, 'failed');
+  assert.match(result.workloads[0]!.reason ?? '', /exceeded its progress deadline/);
+});
+
+test('the timeout ends the wait with the last known state', async () => {
+  const c = seed();
+  const result = await watchRollouts(c, [{ ref, generation: 2 }], { timeoutMs: 50 });
+  assert.equal(result.outcome, 'timeout');
+  assert.match(result.workloads[0]!.message, /spec update to be observed/);
+});
+
+test('waits for several workloads at once; a missing one fails', async () => {
+  const c = seed();
+  const other = { ...ref, name: 'gone' };
+  const result = await watchRollouts(c, [{ ref, generation: 2 }, { ref: other }], { timeoutMs: 5000 });
+  assert.equal(result.outcome, 'failed');
+  assert.equal(result.failed, 'Deployment/default/gone');
+});
+
+test('an aborted signal rejects the wait and stops every watch', async () => {
+  const c = seed();
+  const ac = new AbortController();
+  const done = watchRollouts(c, [{ ref, generation: 2 }], { timeoutMs: 5000, signal: ac.signal });
+  await tick();
+  ac.abort(new Error('interrupted'));
+  await assert.rejects(done, /interrupted/);
+  assert.equal(c.cutWatches(), 0, 'no watch left open');
+});
