@@ -102,6 +102,11 @@ try {
     const ms = await timeItAsync(async () => (r = await exec('kubectl', [...kc, ...args])));
     return { ms, code: r.code, stderr: r.stderr };
   };
+  /** Deletes a namespace once measured, so the simulated cluster stays the same size from one round to the next. */
+  const dropNamespace = async (name: string): Promise<void> => {
+    await exec('kubectl', [...kc, 'delete', 'namespace', name, '--wait=true', '--timeout=300s']);
+    namespaces.splice(namespaces.indexOf(name), 1);
+  };
   /** Waits until every Deployment so far is Available: the simulated cluster is idle again. */
   const settle = async (): Promise<void> => {
     for (const ns of namespaces) {
@@ -163,6 +168,8 @@ try {
       if ((run + i) % 2 === 1) diffs.reverse();
       for (const d of diffs) await d();
     }
+    await dropNamespace(gns);
+    await dropNamespace(kns);
   }
 
   const row = (name: string, g: number[], k: number[]) => [
@@ -186,6 +193,7 @@ try {
       const r = await gdeploy(['apply', '-f', app, '-n', ns, '--app', 'bench', '--no-wait', '--concurrency', String(n)]);
       expect(`gdeploy apply --concurrency ${n}`, r.code, [0]);
       times.push(r.ms);
+      await dropNamespace(ns);
     }
     rows.push({ name: `gdeploy apply --concurrency ${n}`, medianMs: median(times) });
   }

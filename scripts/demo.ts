@@ -13,6 +13,7 @@ const APP = 'hello-world-flask';
 const LATEST = 'lyzhang1999/hello-world-flask:latest';
 const V1 = 'lyzhang1999/hello-world-flask:v1';
 const MISSING = 'registry.invalid/hello-world-flask:v2';
+const HOTFIX = 'lyzhang1999/hello-world-flask:v1-hotfix';
 
 const deployment = (image: string) => `apiVersion: apps/v1
 kind: Deployment
@@ -177,7 +178,7 @@ async function main(): Promise<void> {
     await git(repo, ['revert', '--no-edit', 'HEAD']);
 
     step('A hot fix from a laptop: gdeploy set-image (same syntax as kubectl set image), waits for the rollout');
-    await gdeploy(['set-image', `deployment/${APP}`, `${APP}=${LATEST}`]);
+    await gdeploy(['set-image', `deployment/${APP}`, `${APP}=${HOTFIX}`]);
     await curl(sb);
 
     step('What was deployed, newest first');

@@ -13,6 +13,7 @@ interface SandboxFlags {
   readyDelay: string;
   timeFactor: string;
   images?: string;
+  scopedToken: string[];
 }
 
 export function sandboxCommand(): Command {
@@ -26,6 +27,7 @@ export function sandboxCommand(): Command {
     .option('--ready-delay <ms>', 'how long a started container takes to become Ready', '300')
     .option('--time-factor <f>', 'real seconds per simulated second for probes, grace periods and deadlines', '0.01')
     .option('--images <file>', 'image rules: which images exist, and how their containers behave')
+    .option('--scoped-token <namespace>', 'also mint a token confined to this namespace, as a RoleBinding to admin there (repeatable; needs --tls)', collect, [])
     .addHelpText(
       'after',
       `
@@ -34,7 +36,10 @@ Examples:
   KUBECONFIG=./sandbox.kubeconfig kubectl get nodes
 
   # Objects survive a restart; HTTPS and a token as on a real cluster:
-  gdeploy sandbox --tls --state ./sandbox-state.json`,
+  gdeploy sandbox --tls --state ./sandbox-state.json
+
+  # A second identity that may act in team-a only (403 Forbidden elsewhere):
+  gdeploy sandbox --tls --scoped-token team-a`,
     )
     .action(runAction(async (flags: SandboxFlags) => runSandbox(flags)));
 }
@@ -50,11 +55,14 @@ async function runSandbox(flags: SandboxFlags): Promise<number> {
       nodes === undefined || nodes < 1 ? `--nodes must be a positive integer, got "${flags.nodes}"` : '',
       readyDelayMs === undefined || readyDelayMs < 0 ? `--ready-delay must be a non-negative number of milliseconds, got "${flags.readyDelay}"` : '',
       !Number.isFinite(timeFactor) || timeFactor <= 0 ? `--time-factor must be a positive number, got "${flags.timeFactor}"` : '',
+      flags.scopedToken.length > 0 && !flags.tls ? '--scoped-token needs --tls, which turns token checking on' : '',
     ].filter((p) => p !== ''),
   );
 
   // Loaded only when the command runs: the sandbox pulls in the whole simulated cluster.
   const { startSandbox } = await import('../sandbox/index.js');
+  const { generateToken } = await import('../sandbox/tls.js');
+  const scopedTokens = new Map(flags.scopedToken.map((namespace) => [namespace, generateToken()]));
   let sandbox: Awaited<ReturnType<typeof startSandbox>>;
   try {
     sandbox = await startSandbox({
@@ -67,6 +75,7 @@ async function runSandbox(flags: SandboxFlags): Promise<number> {
       ...(flags.state ? { stateFile: flags.state } : {}),
       ...(flags.kubeconfigOut ? { kubeconfigPath: flags.kubeconfigOut } : {}),
       ...(flags.images ? { imagesFile: flags.images } : {}),
+      scopedTokens: Object.fromEntries([...scopedTokens].map(([namespace, token]) => [token, { namespace }])),
     });
   } catch (err) {
     throw startFailure(err, flags);
@@ -74,6 +83,10 @@ async function runSandbox(flags: SandboxFlags): Promise<number> {
 
   log.result(`Sandbox API server listening on ${sandbox.url}`);
   log.result(`export KUBECONFIG=${sandbox.kubeconfigPath}`);
+  for (const [namespace, token] of scopedTokens) {
+    log.result(`Token for namespace ${namespace}: ${token}`);
+    log.info(color.dim(`  kubectl --token ${token} -n ${namespace} get all`));
+  }
   if (flags.state) log.info(color.dim(`Objects are kept in ${flags.state}.`));
   log.info(color.dim('Press Ctrl+C to stop.'));
 
@@ -94,6 +107,10 @@ function nextSignal(): Promise<NodeJS.Signals> {
     process.on('SIGINT', on);
     process.on('SIGTERM', on);
   });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function integer(s: string): number | undefined {

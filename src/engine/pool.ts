@@ -1,7 +1,11 @@
 // Bounded parallelism for requests to the API server.
 
-/** Requests in flight per stage; measured with bench/apply.ts. */
-export const DEFAULT_CONCURRENCY = 8;
+/**
+ * Requests in flight per stage. bench/apply.ts (600 objects, sandbox): 8 -> 2.2 s,
+ * 16 -> 1.9 s, 32 -> 1.6 s; 16 takes most of the gain while staying gentle
+ * with a shared API server (kapp applies 5 at a time, kubectl 1).
+ */
+export const DEFAULT_CONCURRENCY = 16;
 
 // At most `limit` calls of fn in flight, results in input order.
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {

@@ -63,6 +63,8 @@ export interface Availability {
   /** What the strategy promises; undefined where it promises nothing. */
   requiredMinimum?: number;
   desired: number;
+  /** Available Pods when the watch began: 0 for a new workload, which had nothing to keep serving. */
+  availableAtStart: number;
 }
 
 export function availabilityKept(a: Availability): boolean {

@@ -38,6 +38,7 @@ export class Tracker {
   private readonly runs: Promise<void>[] = [];
   /** When each container problem of a new Pod was first seen, by problemKey. */
   private readonly problemSince = new Map<string, { since: number; pod: string; container: string }>();
+  private availableAtStart: number | undefined;
   private minAvailable: number | undefined;
   private required: number | undefined;
   private desired = 0;
@@ -171,14 +172,23 @@ export class Tracker {
 
   private noteAvailability(obj: KubeObject, replicas: ReplicaCounts | undefined): void {
     if (!replicas) return;
+    this.availableAtStart ??= replicas.available;
     this.minAvailable = Math.min(this.minAvailable ?? replicas.available, replicas.available);
-    this.required = requiredAvailable(obj as Workload);
+    // The controller keeps availability from dropping, not from starting, below
+    // its minimum: a new or scaled-up workload may begin under it.
+    const promised = requiredAvailable(obj as Workload);
+    this.required = promised === undefined ? undefined : Math.min(promised, this.availableAtStart);
     this.desired = replicas.desired;
   }
 
   availability(): Availability | undefined {
     if (this.minAvailable === undefined) return undefined;
-    return { minAvailable: this.minAvailable, requiredMinimum: this.required, desired: this.desired };
+    return {
+      minAvailable: this.minAvailable,
+      requiredMinimum: this.required,
+      desired: this.desired,
+      availableAtStart: this.availableAtStart ?? 0,
+    };
   }
 }
 

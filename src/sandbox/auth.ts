@@ -3,16 +3,16 @@
 // missing or unknown token, 403 Forbidden with RBAC's wording for a request the
 // token's user may not make.
 //
-// For the API server (call before routing; a returned ApiError is the response):
+// The API server authenticates before routing and authorizes resource requests:
 //   const auth = new TokenAuthority(adminToken);          // the kubeconfig's token
-//   const user = auth.authenticate(req);                   // or: if (!checkBearer(req, token)) -> 401
-//   if (!user) -> respond unauthorized()  (src/sandbox/errors.ts)
-//   const denied = auth.authorize(token, verb, group, resource, namespace, name?);
+//   auth.addToken(devToken, { user: 'dev', namespace: 'team-a' });
+//   const grant = auth.authenticate(req);                  // undefined -> 401
+//   const denied = authorize(grant, { verb, group, resource, subresource, namespace, name });
 //   if (denied) -> respond denied.status
 // `verb` is the Kubernetes verb: get, list, watch, create, update, patch, delete,
-// deletecollection. `resource` may carry a subresource: "pods/log".
-// Non-resource paths (/api, /apis, /openapi/*, /version, /healthz) are open to
-// every authenticated user, as the system:discovery role makes them.
+// deletecollection. Non-resource paths (/api, /apis, /openapi/*, /version,
+// /healthz) are open to every authenticated user, as the system:discovery role
+// makes them.
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { forbidden, type ApiError } from './errors.js';
@@ -25,6 +25,9 @@ export interface Grant {
 }
 
 export const ADMIN_USER = 'kubernetes-admin';
+
+/** The kubeconfig's user: cluster-admin, as kubeadm's admin.conf. */
+export const ADMIN_GRANT: Grant = Object.freeze({ user: ADMIN_USER });
 
 /** The token of an `Authorization: Bearer <token>` header, if any. */
 export function bearerToken(req: IncomingMessage): string | undefined {
@@ -71,9 +74,15 @@ export class TokenAuthority {
     name?: string,
   ): ApiError | undefined {
     const grant = this.lookup(token) ?? { user: 'system:anonymous', namespace: '' };
-    if (grant.namespace === undefined) return undefined;
-    if (namespace !== undefined && namespace === grant.namespace) return undefined;
-    return forbiddenError(grant.user, verb, group, resource, namespace, name);
+    const [plural = resource, subresource] = resource.split('/', 2);
+    return authorize(grant, {
+      verb,
+      group,
+      resource: plural,
+      ...(subresource ? { subresource } : {}),
+      ...(namespace !== undefined ? { namespace } : {}),
+      ...(name ? { name } : {}),
+    });
   }
 
   private lookup(token: string): Grant | undefined {
@@ -84,25 +93,49 @@ export class TokenAuthority {
   }
 }
 
+/** What RBAC decides on: the request's verb and the object it names. */
+export interface ResourceAttributes {
+  verb: string;
+  group: string;
+  /** The plural, without the subresource. */
+  resource: string;
+  subresource?: string;
+  /** undefined for cluster-scoped resources and lists across all namespaces. */
+  namespace?: string;
+  name?: string;
+}
+
+// Every authenticated user may ask who it is and what it may do
+// (system:basic-user), whatever else it is allowed.
+const SELF_REVIEWS = new Set([
+  'authorization.k8s.io/selfsubjectaccessreviews',
+  'authorization.k8s.io/selfsubjectrulesreviews',
+  'authentication.k8s.io/selfsubjectreviews',
+]);
+
+/**
+ * undefined when `grant` allows the request, else the 403 to send. A
+ * namespace-scoped grant acts like a RoleBinding to `admin` in its namespace:
+ * everything there, nothing cluster-scoped, no lists across namespaces.
+ */
+export function authorize(grant: Grant, a: ResourceAttributes): ApiError | undefined {
+  if (grant.namespace === undefined) return undefined;
+  if (a.verb === 'create' && SELF_REVIEWS.has(`${a.group}/${a.resource}`)) return undefined;
+  if (a.namespace !== undefined && a.namespace === grant.namespace) return undefined;
+  return forbiddenError(grant.user, a);
+}
+
 /**
  * RBAC's denial, word for word:
  * `deployments.apps "web" is forbidden: User "dev" cannot get resource "deployments" in API group "apps" in the namespace "prod"`.
  */
-export function forbiddenError(
-  user: string,
-  verb: string,
-  group: string,
-  resource: string,
-  namespace: string | undefined,
-  name?: string,
-): ApiError {
-  const [plural = resource, subresource] = resource.split('/', 2);
-  const qualified = group ? `${plural}.${group}` : plural;
-  const subject = name ? `${qualified} "${name}"` : qualified;
-  const target = subresource ? `${plural}/${subresource}` : plural;
-  const scope = namespace ? `in the namespace "${namespace}"` : 'at the cluster scope';
-  const message = `${subject} is forbidden: User "${user}" cannot ${verb} resource "${target}" in API group "${group}" ${scope}`;
-  return forbidden(message, { ...(name ? { name } : {}), ...(group ? { group } : {}), kind: plural });
+export function forbiddenError(user: string, a: ResourceAttributes): ApiError {
+  const qualified = a.group ? `${a.resource}.${a.group}` : a.resource;
+  const subject = a.name ? `${qualified} "${a.name}"` : qualified;
+  const target = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  const scope = a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
+  const message = `${subject} is forbidden: User "${user}" cannot ${a.verb} resource "${target}" in API group "${a.group}" ${scope}`;
+  return forbidden(message, { ...(a.name ? { name: a.name } : {}), ...(a.group ? { group: a.group } : {}), kind: a.resource });
 }
 
 function sameSecret(a: string, b: string): boolean {

@@ -11,6 +11,7 @@ import { CrdController } from './crd.js';
 import { GarbageCollector } from './gc.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import { bootstrapCluster, NamespaceController } from './namespaces.js';
+import { TokenAuthority } from './auth.js';
 import { ApiServer } from './server.js';
 import { loadState, persistState, type StatePersister } from './state.js';
 import { MemoryStore } from './store.js';
@@ -28,6 +29,13 @@ export interface SandboxOptions extends WorkloadOptions {
   tls?: boolean | TlsMaterial;
   /** Require this bearer token (true makes a random one); the kubeconfig carries it. */
   token?: string | boolean;
+  /**
+   * More bearer tokens, each confined to one namespace as a RoleBinding to
+   * `admin` there would confine it: everything in that namespace, nothing
+   * cluster-scoped, no lists across namespaces. Turns token checking on.
+   *   scopedTokens: { 'ns-a-token': { namespace: 'team-a' } }
+   */
+  scopedTokens?: Record<string, ScopedToken>;
   /** Keep objects in this file across restarts of the process. */
   stateFile?: string;
   /** Where to write the kubeconfig (default: a fresh temporary directory). */
@@ -36,6 +44,12 @@ export interface SandboxOptions extends WorkloadOptions {
   workloads?: boolean;
   /** How many past events watches can resume from. */
   historySize?: number;
+}
+
+export interface ScopedToken {
+  namespace: string;
+  /** The user RBAC messages name (default: the namespace's default ServiceAccount). */
+  user?: string;
 }
 
 export interface Sandbox {
@@ -67,8 +81,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     : undefined;
 
   const tls = opts.tls === true ? generateTlsMaterial() : opts.tls || undefined;
-  const token = opts.token === true ? generateToken() : opts.token || undefined;
-  const server = new ApiServer(store, { ...(tls ? { tls } : {}), ...(token ? { token } : {}) });
+  const scoped = opts.scopedTokens ?? {};
+  const token = opts.token === true || (!opts.token && Object.keys(scoped).length > 0) ? generateToken() : opts.token || undefined;
+  const auth = token ? tokenAuthority(token, scoped) : undefined;
+  const server = new ApiServer(store, { ...(tls ? { tls } : {}), ...(auth ? { auth } : {}) });
   let port: number;
   try {
     port = await server.listen(opts.port ?? 0);
@@ -108,4 +124,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       await server.listen(port);
     },
   };
+}
+
+function tokenAuthority(adminToken: string, scoped: Record<string, ScopedToken>): TokenAuthority {
+  const auth = new TokenAuthority(adminToken);
+  for (const [token, { namespace, user }] of Object.entries(scoped)) {
+    auth.addToken(token, { user: user ?? `system:serviceaccount:${namespace}:default`, namespace });
+  }
+  return auth;
 }

@@ -4,7 +4,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { checkBearer } from './auth.js';
+import { ADMIN_GRANT, authorize, type Grant, type TokenAuthority } from './auth.js';
 import {
   AGGREGATED_DISCOVERY_CONTENT_TYPE,
   aggregatedDiscovery,
@@ -28,8 +28,11 @@ import type { ApiServerHandle, Middleware } from './workloads/index.js';
 export interface ApiServerOptions {
   /** Serve HTTPS with this certificate (and its CA in the kubeconfig). */
   tls?: TlsMaterial;
-  /** Require `Authorization: Bearer <token>` on everything but health and version. */
-  token?: string;
+  /**
+   * Require `Authorization: Bearer <token>` on everything but health and
+   * version, and let each token do what its grant allows.
+   */
+  auth?: TokenAuthority;
   /** Renders `as=Table` responses (default: the kubectl-compatible printers). */
   tables?: TableRenderer;
   /** How often watches that allow bookmarks get one (default 60 s, as a real server). */
@@ -111,15 +114,26 @@ export class ApiServer implements ApiServerHandle {
       return sendNotFoundPath(res);
     }
     try {
+      // Authentication comes first, as on a real server: the service proxy,
+      // Pod logs and the admin endpoint answer only callers with a valid token.
+      const grant = this.authenticate(req, url);
       for (const mw of this.middlewares) if (await mw(req, res, url)) return;
-      if (this.opts.token && !OPEN_PATHS.has(url.pathname) && !checkBearer(req, this.opts.token)) throw unauthorized();
-      await this.route(req, res, url);
+      await this.route(req, res, url, grant);
     } catch (err) {
       sendStatus(res, asApiError(err).status);
     }
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  /** Who is calling; throws 401 when a token is required and missing or unknown. */
+  private authenticate(req: IncomingMessage, url: URL): Grant {
+    const auth = this.opts.auth;
+    if (!auth || OPEN_PATHS.has(url.pathname)) return ADMIN_GRANT;
+    const grant = auth.authenticate(req);
+    if (!grant) throw unauthorized();
+    return grant;
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, url: URL, grant: Grant): Promise<void> {
     const path = url.pathname;
     if (path === '/version' || path === '/version/') return sendJson(res, 200, versionInfo());
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {
@@ -145,8 +159,17 @@ export class ApiServer implements ApiServerHandle {
       res.end('method not allowed');
       return;
     }
+    const denied = authorize(grant, {
+      verb,
+      group: parsed.group,
+      resource: parsed.plural,
+      ...(parsed.subresource !== undefined ? { subresource: parsed.subresource } : {}),
+      ...(parsed.namespace !== undefined ? { namespace: parsed.namespace } : {}),
+      ...(parsed.name !== undefined ? { name: parsed.name } : {}),
+    });
+    if (denied) throw denied;
     await handleResource(
-      { store: this.store, watches: this.watches, tables: this.opts.tables ?? toTable, bookmarkIntervalMs: this.opts.bookmarkIntervalMs ?? 60_000 },
+      { store: this.store, watches: this.watches, tables: this.opts.tables ?? toTable, bookmarkIntervalMs: this.opts.bookmarkIntervalMs ?? 60_000, grant },
       req,
       res,
       parsed,

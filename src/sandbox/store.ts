@@ -391,7 +391,12 @@ export class MemoryStore implements Store {
     if (m.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
     this.checkNamespace(res, namespace, m.name ?? '', true);
     const traits = this.traits(res);
-    if (traits.resetStatusOnCreate) o.status = initialStatus(res.group, res.kind);
+    if (traits.resetStatusOnCreate) {
+      // Built-in kinds start from their zero status; a custom resource has no
+      // struct to zero, so the server drops what the request sent.
+      if (this.registry.customSchema(res) === undefined) o.status = initialStatus(res.group, res.kind);
+      else delete o.status;
+    }
     if (res.group === '' && res.kind === 'Pod') (o.status as Record<string, unknown>).qosClass = podQosClass(o);
     const now = nowTimestamp();
     m.uid = randomUUID();

@@ -88,7 +88,7 @@ export function summaryLines(result: RolloutResult, label: (ref: ObjectRef) => s
     const verdict = w.state === 'done' ? 'rolled out' : w.subject === result.failed ? 'failed' : result.outcome === 'timeout' ? 'timed out' : 'stopped';
     let line = `${label(w.ref)} ${verdict} in ${seconds(w.durationMs)}`;
     const a = w.availability;
-    if (a) {
+    if (a && a.availableAtStart > 0) {
       const minimum = a.requiredMinimum === undefined ? 'no minimum during this strategy' : `minimum ${a.requiredMinimum}`;
       line += `; available Pods never below ${a.minAvailable} of ${a.desired} (${minimum})`;
       if (!availabilityKept(a)) line += color.warn(' below the minimum');

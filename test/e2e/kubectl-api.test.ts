@@ -122,6 +122,16 @@ test('kubectl patch with --type merge, json and strategic', { skip }, async () =
   assert.equal(noop.trim(), 'deployment.apps/hello-world-flask patched (no change)');
 });
 
+test('kubectl patch failures print what they print against a cluster', { skip }, async () => {
+  await ok(['apply', '-f', MANIFEST]);
+  const json = await kubectl(['patch', 'deploy', 'hello-world-flask', '--type', 'json', '-p', '[{"op":"remove","path":"/spec/nope"}]']);
+  assert.equal(json.code, 1);
+  assert.equal(json.stderr.trim(), 'The request is invalid: the server rejected our request due to an error in our request');
+  const noMergeKey = await kubectl(['patch', 'deploy', 'hello-world-flask', '-p', '{"spec":{"template":{"spec":{"containers":[{"image":"x"}]}}}}']);
+  assert.equal(noMergeKey.code, 1);
+  assert.equal(noMergeKey.stderr.trim(), 'Error from server: map: map[image:x] does not contain declared merge key: name');
+});
+
 test('kubectl get pods --watch streams a new Pod', { skip }, async () => {
   const child = spawn(KUBECTL, ['--kubeconfig', sb.kubeconfigPath, 'get', 'pods', '--watch', '-o', 'name'], { env: { ...process.env, ...env } });
   try {
@@ -229,6 +239,52 @@ test('kubectl over TLS with a bearer token, as the kubeconfig says', { skip }, a
     assert.match(anonymous.stderr, /Unauthorized/);
   } finally {
     await secure.stop();
+  }
+});
+
+test('a namespace-scoped token works in its namespace and gets RBAC\'s 403 elsewhere', { skip }, async () => {
+  const scoped = await startSandbox({
+    workloads: false,
+    tls: true,
+    token: true,
+    scopedTokens: { 'ns-a-token': { namespace: 'team-a' } },
+    kubeconfigPath: join(dir, 'scoped-kubeconfig'),
+  });
+  const asTeamA = (args: string[]) =>
+    run(KUBECTL, ['--kubeconfig', scoped.kubeconfigPath, '--token', 'ns-a-token', ...args], { env: { ...env, KUBECACHEDIR: join(dir, 'scoped-cache') }, timeoutMs: 60_000 });
+  try {
+    const admin = await run(KUBECTL, ['--kubeconfig', scoped.kubeconfigPath, 'create', 'namespace', 'team-a'], { env, timeoutMs: 60_000 });
+    assert.equal(admin.code, 0, admin.stderr);
+
+    const created = await asTeamA(['-n', 'team-a', 'create', 'configmap', 'settings', '--from-literal=color=blue']);
+    assert.equal(created.code, 0, created.stderr);
+    assert.equal(created.stdout.trim(), 'configmap/settings created');
+    const listed = await asTeamA(['-n', 'team-a', 'get', 'configmaps', 'settings', '-o', 'jsonpath={.data.color}']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.equal(listed.stdout, 'blue');
+
+    const elsewhere = await asTeamA(['-n', 'default', 'get', 'configmaps']);
+    assert.equal(elsewhere.code, 1);
+    assert.equal(
+      elsewhere.stderr.trim(),
+      'Error from server (Forbidden): configmaps is forbidden: User "system:serviceaccount:team-a:default" cannot list resource "configmaps" in API group "" in the namespace "default"',
+    );
+    const named = await asTeamA(['-n', 'default', 'get', 'deployment', 'web']);
+    assert.equal(
+      named.stderr.trim(),
+      'Error from server (Forbidden): deployments.apps "web" is forbidden: User "system:serviceaccount:team-a:default" cannot get resource "deployments" in API group "apps" in the namespace "default"',
+    );
+    const cluster = await asTeamA(['get', 'namespaces']);
+    assert.equal(
+      cluster.stderr.trim(),
+      'Error from server (Forbidden): namespaces is forbidden: User "system:serviceaccount:team-a:default" cannot list resource "namespaces" in API group "" at the cluster scope',
+    );
+    const canI = await asTeamA(['auth', 'can-i', 'delete', 'pods', '-n', 'default']);
+    assert.equal(canI.stdout.trim(), 'no');
+    assert.equal((await asTeamA(['auth', 'can-i', 'delete', 'pods', '-n', 'team-a'])).stdout.trim(), 'yes');
+    assert.equal((await asTeamA(['version', '-o', 'json'])).code, 0, 'version stays open');
+  } finally {
+    await scoped.stop();
   }
 });
 

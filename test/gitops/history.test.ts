@@ -9,6 +9,7 @@ import {
   lastSucceeded,
   readHistory,
   recordRevision,
+  replacedRevision,
   type NewRevision,
 } from '../../src/engine/history.js';
 import { decidePin } from '../../src/gitops/pin.js';
@@ -74,12 +75,17 @@ test('concurrent writers never lose each other\'s revisions', async () => {
   assert.equal(new Set(h.revisions.map((r) => r.sha)).size, 6);
 });
 
-test('the last succeeded revision skips failures, the commit named, and other sources', () => {
+test('the last succeeded revision skips failures, the commit named, and other sources; the replaced one is the newest success', () => {
   const mk = (number: number, sha: string, result: NewRevision['result']) => ({ ...rev(sha, result), number, time: '', by: '' });
   const h = { revisions: [mk(1, 'a', 'succeeded'), mk(2, 'b', 'succeeded'), mk(3, 'c', 'failed'), mk(4, 'b', 'succeeded')] };
   assert.equal(lastSucceeded(h, { exceptSha: 'b' })?.number, 1);
   assert.equal(lastSucceeded(h, { exceptSha: 'c' })?.number, 4);
   assert.equal(lastSucceeded(h, { source: '/elsewhere.git' }), undefined);
+  // What a failing deploy replaced: the newest success, even one applied from files (no commit) or of the same commit.
+  const applied = { ...mk(5, 'x', 'succeeded'), action: 'apply' as const, sha: undefined };
+  assert.equal(replacedRevision(h)?.number, 4);
+  assert.equal(replacedRevision({ revisions: [...h.revisions, applied, mk(6, 'd', 'rolled back')] })?.number, 5);
+  assert.equal(replacedRevision({ revisions: [mk(1, 'a', 'failed')] }), undefined);
   assert.equal(currentUser({ GITHUB_ACTOR: 'octocat', GITHUB_RUN_ID: '42' }), 'octocat (github run 42)');
   assert.equal(currentUser({ GITLAB_USER_LOGIN: 'tanuki', CI_JOB_ID: '7' }), 'tanuki (gitlab job 7)');
   assert.match(currentUser({ USER: 'alice' }), /^alice@/);

@@ -80,9 +80,23 @@ test('follows a Deployment until it is rolled out, and records the availability 
   const result = await done;
   assert.equal(result.outcome, 'done');
   assert.equal(result.workloads[0]!.state, 'done');
-  assert.deepEqual(result.workloads[0]!.availability, { minAvailable: 1, requiredMinimum: 2, desired: 2 });
+  assert.deepEqual(result.workloads[0]!.availability, { minAvailable: 1, requiredMinimum: 2, desired: 2, availableAtStart: 2 });
   assert.ok(seen.some((s) => s.message.includes('1 out of 2 new replicas')));
   assert.equal(seen.at(-1)!.state, 'done');
+});
+
+test('a new Deployment starts with nothing available, so no minimum applies until it has Pods to keep', async () => {
+  const c = new FakeCluster();
+  c.put(deployment(1, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, unavailableReplicas: 2 }, '1'));
+  c.put(replicaSet('web-new', '1'));
+  const done = watchRollouts(c, [{ ref, generation: 1 }], { timeoutMs: 5000 });
+  await tick();
+  c.put(deployment(1, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, availableReplicas: 1 }, '1'));
+  await tick();
+  c.put(deployment(1, { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 }, '1'));
+  const result = await done;
+  assert.equal(result.outcome, 'done');
+  assert.deepEqual(result.workloads[0]!.availability, { minAvailable: 0, requiredMinimum: 0, desired: 2, availableAtStart: 0 });
 });
 
 test('a watch the server ends is resumed from the last resourceVersion', async () => {

@@ -234,6 +234,34 @@ test('server-side apply creates, then updates', async () => {
   assert.equal(noManager.status, 400);
 });
 
+test('a resourceVersion in an apply or patch body is a precondition: 409 when stale', async () => {
+  const path = `${CONFIGMAPS}/api-rv-pre?fieldManager=tester`;
+  const applied = (resourceVersion: string, a: string) =>
+    JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'api-rv-pre', resourceVersion }, data: { a } });
+  const created = await call('PATCH', path, applied('1', 'one'), { 'Content-Type': 'application/apply-patch+yaml' });
+  assert.equal(created.status, 201, 'on create the resourceVersion is ignored');
+  const current = created.body.metadata.resourceVersion as string;
+  const stale = await call('PATCH', path, applied('1', 'two'), { 'Content-Type': 'application/apply-patch+yaml' });
+  assert.equal(stale.status, 409);
+  assert.equal(stale.body.reason, 'Conflict');
+  assert.equal(
+    stale.body.message,
+    'Operation cannot be fulfilled on configmaps "api-rv-pre": the object has been modified; please apply your changes to the latest version and try again',
+  );
+  const fresh = await call('PATCH', path, applied(current, 'three'), { 'Content-Type': 'application/apply-patch+yaml' });
+  assert.equal(fresh.status, 200);
+  assert.equal(fresh.body.data.a, 'three');
+  const merge = await call('PATCH', path, { metadata: { resourceVersion: current }, data: { a: 'four' } }, { 'Content-Type': 'application/merge-patch+json' });
+  assert.equal(merge.status, 409, 'the apply above moved the resourceVersion on');
+  const smp = await call('PATCH', path, { metadata: { resourceVersion: '1' } }, { 'Content-Type': 'application/strategic-merge-patch+json' });
+  assert.equal(smp.status, 409);
+  const json = await call('PATCH', path, [{ op: 'replace', path: '/metadata/resourceVersion', value: '1' }], { 'Content-Type': 'application/json-patch+json' });
+  assert.equal(json.status, 409);
+  const unconditional = await call('PATCH', path, { data: { a: 'five' } }, { 'Content-Type': 'application/merge-patch+json' });
+  assert.equal(unconditional.status, 200);
+  assert.equal((await call('GET', `${CONFIGMAPS}/api-rv-pre`)).body.data.a, 'five');
+});
+
 test('status and scale subresources', async () => {
   await call('POST', DEPLOYMENTS, deployment('api-sub'));
   const st = await call('PUT', `${DEPLOYMENTS}/api-sub/status`, { ...(await call('GET', `${DEPLOYMENTS}/api-sub`)).body, status: { replicas: 2, readyReplicas: 2 } });
@@ -352,6 +380,46 @@ test('a custom resource is served once its CRD exists', async () => {
   await call('DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gizmos.example.com');
   for (let i = 0; i < 1000 && (await call('GET', path)).status !== 404; i++) await new Promise((r) => setTimeout(r, 10));
   assert.equal((await call('GET', path)).status, 404);
+});
+
+test('server-side apply of a custom resource honours the CRD status subresource', async () => {
+  const crd = (plural: string, kind: string, subresources?: object) => ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.example.com` },
+    spec: {
+      group: 'example.com',
+      scope: 'Namespaced',
+      names: { plural, singular: kind.toLowerCase(), kind },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          ...(subresources ? { subresources } : {}),
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+      ],
+    },
+  });
+  assert.equal((await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd('widgets', 'Widget', { status: {} }))).status, 201);
+  assert.equal((await call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd('plainwidgets', 'PlainWidget'))).status, 201);
+  const apply = (plural: string, kind: string) =>
+    call(
+      'PATCH',
+      `/apis/example.com/v1/namespaces/default/${plural}/w1?fieldManager=tester`,
+      JSON.stringify({ apiVersion: 'example.com/v1', kind, metadata: { name: 'w1' }, spec: { size: 1 }, status: { ready: true } }),
+      { 'Content-Type': 'application/apply-patch+yaml' },
+    );
+  const withSub = await apply('widgets', 'Widget');
+  assert.equal(withSub.status, 201);
+  assert.equal(withSub.body.spec.size, 1);
+  assert.equal(withSub.body.status, undefined, 'status is written through /status only');
+  const without = await apply('plainwidgets', 'PlainWidget');
+  assert.equal(without.status, 201);
+  assert.deepEqual(without.body.status, { ready: true }, 'without the subresource status is part of the object');
+  await call('DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com');
+  await call('DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/plainwidgets.example.com');
 });
 
 test('a token-protected sandbox answers 401 without the token', async () => {

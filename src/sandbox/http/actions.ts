@@ -1,9 +1,9 @@
 // POSTs that are requests rather than objects to keep: the pods/binding,
 // pods/eviction and serviceaccounts/token subresources, and the review kinds
-// `kubectl auth can-i` and `kubectl auth whoami` create. Every client of the
-// sandbox is its administrator, so every review answers yes.
+// `kubectl auth can-i` and `kubectl auth whoami` create, answered for the
+// caller's grant.
 import { createHmac, randomBytes } from 'node:crypto';
-import { ADMIN_USER } from '../auth.js';
+import { authorize, type Grant } from '../auth.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { MemoryStore } from '../store.js';
 import { nowTimestamp } from '../store.js';
@@ -24,22 +24,53 @@ const SUCCESS_CREATED = { kind: 'Status', apiVersion: 'v1', metadata: {}, status
 const ADMIN_GROUPS = ['kubeadm:cluster-admins', 'system:authenticated'];
 const TOKEN_KEY = randomBytes(32);
 
+// What system:basic-user lets everyone do, as a rules review lists it.
+const BASIC_USER_RULES = [
+  { verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'] },
+  { verbs: ['create'], apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'] },
+];
+
+interface ResourceAttributesSpec {
+  namespace?: string;
+  verb?: string;
+  group?: string;
+  resource?: string;
+  subresource?: string;
+  name?: string;
+}
+
 /** The answer to a review: the request with its status filled in. */
-export function answerReview(res: ResourceType, body: KubeObject): KubeObject {
+export function answerReview(res: ResourceType, body: KubeObject, grant: Grant): KubeObject {
   const out: KubeObject = { ...body, apiVersion: `${res.group}/${res.version}`, kind: res.kind, metadata: { ...body.metadata, creationTimestamp: undefined } };
+  const spec = (body.spec ?? {}) as { resourceAttributes?: ResourceAttributesSpec; namespace?: string };
   switch (res.kind) {
-    case 'SelfSubjectAccessReview':
-      out.status = { allowed: true, reason: '' };
+    case 'SelfSubjectAccessReview': {
+      // Non-resource URLs (discovery, /version) are open to every user.
+      const a = spec.resourceAttributes;
+      const denied = a
+        ? authorize(grant, {
+            verb: a.verb ?? '',
+            group: a.group ?? '',
+            resource: a.resource ?? '',
+            ...(a.subresource ? { subresource: a.subresource } : {}),
+            ...(a.namespace ? { namespace: a.namespace } : {}),
+            ...(a.name ? { name: a.name } : {}),
+          })
+        : undefined;
+      out.status = { allowed: !denied, reason: '' };
       break;
-    case 'SelfSubjectRulesReview':
+    }
+    case 'SelfSubjectRulesReview': {
+      const everything = grant.namespace === undefined || grant.namespace === spec.namespace;
       out.status = {
-        resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+        resourceRules: everything ? [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }] : BASIC_USER_RULES,
         nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
         incomplete: false,
       };
       break;
+    }
     case 'SelfSubjectReview':
-      out.status = { userInfo: { username: ADMIN_USER, groups: ADMIN_GROUPS } };
+      out.status = { userInfo: { username: grant.user, groups: grant.namespace === undefined ? ADMIN_GROUPS : ['system:authenticated'] } };
       break;
   }
   return out;

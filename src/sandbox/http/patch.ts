@@ -86,7 +86,7 @@ function applyRequest(p: PatchRequest): PatchResult {
   if (applied.metadata.name !== undefined && applied.metadata.name !== p.name) {
     throw badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${p.name})`);
   }
-  const object = serverSideApply({
+  const merged = serverSideApply({
     live: p.live,
     applied: applied as KubeObject,
     manager: p.manager,
@@ -96,7 +96,16 @@ function applyRequest(p: PatchRequest): PatchResult {
     now: nowTimestamp(),
     ...(p.subresource ? { subresource: p.subresource } : {}),
   });
+  // The applied configuration's resourceVersion is merged into the object like
+  // any other field, so the store's optimistic-lock check makes it a
+  // precondition: a stale one is a 409, as with an update.
+  const requestedRv = applied.metadata.resourceVersion;
+  const object = typeof requestedRv === 'string' && requestedRv !== '' ? withResourceVersion(merged, requestedRv) : merged;
   return { object, managedFieldsComputed: true };
+}
+
+function withResourceVersion(o: KubeObject, resourceVersion: string): KubeObject {
+  return { ...o, metadata: { ...o.metadata, resourceVersion } };
 }
 
 /** The object a PATCH asks to store (not yet defaulted, validated or stored). */
@@ -123,9 +132,10 @@ export function patchedObject(p: PatchRequest): PatchResult {
     }
     if (!isObject(object) || !isObject(object.metadata)) throw badRequest('the patched object has no metadata');
     const patched = object as KubeObject;
-    // A patch may carry a resourceVersion as a precondition; otherwise it applies to what was read.
-    const requestedRv = isObject(body) && isObject(body.metadata) ? body.metadata.resourceVersion : undefined;
-    patched.metadata.resourceVersion = typeof requestedRv === 'string' ? requestedRv : p.live.metadata.resourceVersion;
+    // The patch applies over the live object, so a resourceVersion it set (a
+    // merge body's metadata.resourceVersion, a JSON patch replace) is a
+    // precondition the store checks; one it removed means "unconditionally".
+    if (!patched.metadata.resourceVersion) patched.metadata.resourceVersion = p.live.metadata.resourceVersion;
     patched.metadata.name = p.name;
     if (p.namespace !== undefined) patched.metadata.namespace = p.namespace;
     return { object: patched, managedFieldsComputed: false };

@@ -2,6 +2,7 @@
 // create, update, patch, delete and deletecollection, on main resources and
 // their subresources (status, scale, finalize, and the POST-only ones).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Grant } from '../auth.js';
 import { printerColumnsOf } from '../crd.js';
 import { badRequest, deletedStatus, methodNotSupported, notFound } from '../errors.js';
 import type { JsonSchema } from '../openapi.js';
@@ -25,6 +26,8 @@ export interface ResourceContext {
   watches: WatchHub;
   tables: TableRenderer;
   bookmarkIntervalMs: number;
+  /** The caller, whose reviews (`kubectl auth can-i`, `whoami`) are answered. */
+  grant: Grant;
 }
 
 interface Call {
@@ -250,7 +253,7 @@ function act(c: Call, body: KubeObject): unknown {
 
 async function create(c: Call): Promise<void> {
   if (c.r.subresource) return sendJson(c.res, 201, act(c, await bodyObject(c)));
-  if (isReview(c.type)) return sendJson(c.res, 201, answerReview(c.type, await bodyObject(c)));
+  if (isReview(c.type)) return sendJson(c.res, 201, answerReview(c.type, await bodyObject(c), c.ctx.grant));
   if (c.type.group === '' && c.type.kind === 'Binding') {
     const binding = await bodyObject(c);
     const pods = c.ctx.store.resourceByPlural('', 'pods')!;

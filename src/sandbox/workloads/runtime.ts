@@ -169,6 +169,7 @@ export class Runtime {
     for (const t of this.timers.values()) clearTimeout(t.handle);
     this.timers.clear();
     this.queue.clear();
+    this.failures.clear();
     this.flushIdle();
   }
 
@@ -199,9 +200,9 @@ export class Runtime {
         this.errors.push({ component, key, error });
         if (this.errors.length > 50) this.errors.shift();
         // Like a rate-limited work queue: a key that keeps failing is retried ever more slowly.
-        const n = this.failures.get(id) ?? 0;
-        this.failures.set(id, n + 1);
-        this.enqueueAfter(component, key, Math.min(ERROR_BACKOFF_MS * 2 ** n, MAX_ERROR_BACKOFF_MS));
+        const failed = this.failures.get(id) ?? 0;
+        this.failures.set(id, failed + 1);
+        this.enqueueAfter(component, key, Math.min(ERROR_BACKOFF_MS * 2 ** failed, MAX_ERROR_BACKOFF_MS));
       }
     }
     if (this.queue.size === 0) this.flushIdle();
