@@ -2,7 +2,7 @@
 // started in this process, with gdeploy's real commands. Every step prints the
 // command it runs, so a reader can repeat it by hand against `gdeploy sandbox`.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,38 +15,10 @@ const V1 = 'lyzhang1999/hello-world-flask:v1';
 const MISSING = 'registry.invalid/hello-world-flask:v2';
 const HOTFIX = 'lyzhang1999/hello-world-flask:v1-hotfix';
 
-const deployment = (image: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  labels:
-    app: hello-world-flask
-  name: hello-world-flask
-spec:
-  replicas: 2
-  selector:
-    matchLabels:
-      app: hello-world-flask
-  template:
-    metadata:
-      labels:
-        app: hello-world-flask
-    spec:
-      containers:
-      - image: ${image}
-        name: hello-world-flask
-`;
-
-const service = `apiVersion: v1
-kind: Service
-metadata:
-  name: hello-world-flask
-spec:
-  selector:
-    app: hello-world-flask
-  ports:
-  - port: 80
-    targetPort: 5000
-`;
+// The tutorial's app exactly as examples/hello-world-flask/ ships it.
+const example = (name: string) => readFileSync(fileURLToPath(new URL(`../examples/hello-world-flask/${name}`, import.meta.url)), 'utf8');
+const deployment = (image: string) => example('deployment.yaml').replace(LATEST, image);
+const service = example('service.yaml');
 
 function step(title: string): void {
   process.stdout.write(`\n=== ${title}\n`);

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { addApplyOptions, addFileOptions, addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
+import { addApplyOptions, addFileOptions, addWaitOptions, globalsOf, outputOption, parseDuration, runAction, type OutputFormat } from './shared.js';
 import { ExitCode, GdeployError, assertValid, errorMessage } from '../engine/errors.js';
 import type { DeployResult } from '../engine/types.js';
 import type { Kube } from '../kube/types.js';
@@ -160,19 +160,4 @@ async function record(
   } catch (err) {
     log.warn(`cannot record the revision of app ${app}: ${errorMessage(err)}`);
   }
-}
-
-/** Go-style durations as kubectl takes them: 90s, 5m, 1m30s, 500ms; a bare number is seconds. */
-export function parseDuration(s: string): number | undefined {
-  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
-  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  let total = 0;
-  let rest = s;
-  while (rest) {
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
-    if (!m) return undefined;
-    total += Number(m[1]) * unit[m[2]!]!;
-    rest = rest.slice(m[0].length);
-  }
-  return s ? total : undefined;
 }

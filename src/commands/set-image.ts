@@ -2,7 +2,7 @@
 // manager gdeploy, on top of what gdeploy already owns), then the rollout wait.
 import { Command, Option } from 'commander';
 import { addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
-import { parseDuration } from './apply.js';
+import { parseDuration } from './shared.js';
 import { ExitCode, GdeployError, assertValid } from '../engine/errors.js';
 import { containerNames, hasPodTemplate, imageReferenceProblem, resolveImageChanges, type ImageChange } from '../engine/images.js';
 import type { Change } from '../engine/changeset.js';

@@ -50,7 +50,7 @@ export function addApplyOptions(cmd: Command): Command {
     .option('--app <name>', 'application name: groups objects for inventory, prune and history')
     .option('--dry-run', 'show what would change; change nothing', false)
     .option('--force-conflicts', 'take over fields owned by other field managers', false)
-    .option('--concurrency <n>', 'objects applied in parallel within a stage', '8');
+    .option('--concurrency <n>', 'objects applied in parallel within a stage', '16');
 }
 
 export function globalsOf(cmd: Command): GlobalOptions {
@@ -77,4 +77,19 @@ export function takeExitCode(): number {
   const c = actionExitCode;
   actionExitCode = 0;
   return c;
+}
+
+/** Go-style durations as kubectl takes them: 90s, 5m, 1m30s, 500ms; a bare number is seconds. */
+export function parseDuration(s: string): number | undefined {
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  let rest = s;
+  while (rest) {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
+    if (!m) return undefined;
+    total += Number(m[1]) * unit[m[2]!]!;
+    rest = rest.slice(m[0].length);
+  }
+  return s ? total : undefined;
 }

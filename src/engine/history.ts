@@ -11,7 +11,7 @@ import { hostname, userInfo } from 'node:os';
 import type { Kube, KubeObject, ObjectRef } from '../kube/types.js';
 import { isAlreadyExists, isConflict } from '../kube/errors.js';
 import { subjectOf } from './changeset.js';
-import { appLabels, HISTORY_FIELD_MANAGER, inventoryName, inventoryRef } from './inventory.js';
+import { appLabels, HISTORY_FIELD_MANAGER, inventoryName, inventoryRef, parseJSON } from './inventory.js';
 
 export const REVISION_ANNOTATION = 'gdeploy.dev/revision';
 export const MAX_REVISIONS = 20;
@@ -199,14 +199,4 @@ export function lastSucceeded(h: AppHistory, opts: { exceptSha?: string; source?
     return r;
   }
   return undefined;
-}
-
-function parseJSON<T>(s: string | undefined): T | undefined {
-  if (!s) return undefined;
-  try {
-    return JSON.parse(s) as T;
-  } catch {
-    // A hand-edited record must not block deploys.
-    return undefined;
-  }
 }

@@ -75,7 +75,7 @@ export function inventoryFromConfigMap(cm: KubeObject, app: string, namespace: s
   return inv;
 }
 
-function parseJSON<T>(s: string | undefined): T | undefined {
+export function parseJSON<T>(s: string | undefined): T | undefined {
   if (!s) return undefined;
   try {
     return JSON.parse(s) as T;

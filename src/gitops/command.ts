@@ -1,7 +1,7 @@
 // What `sync` and `rollback` share between flags and the GitOps engine: the
 // release flags checked and turned into settings, and signal handling that
 // turns SIGINT/SIGTERM into an exit code.
-import { parseDuration } from '../commands/apply.js';
+import { parseDuration } from '../commands/shared.js';
 import { log } from '../ui/log.js';
 import type { Kube } from '../kube/types.js';
 import type { EmitFn } from './events.js';

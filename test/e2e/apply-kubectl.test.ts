@@ -4,18 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HAVE_KUBECTL, NO_KUBECTL, cluster, configMap, helloWorld, manifests } from './apply-harness.js';
+import { TUTORIAL_SERVICE } from '../helpers/examples.js';
 
-const service = `apiVersion: v1
-kind: Service
-metadata:
-  name: hello-world-flask
-spec:
-  selector:
-    app: hello-world-flask
-  ports:
-  - port: 80
-    targetPort: 5000
-`;
+const service = TUTORIAL_SERVICE;
 const secret = `apiVersion: v1
 kind: Secret
 metadata:

@@ -4,18 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SKIP, helloWorld, testCluster } from './set-image-harness.js';
+import { TUTORIAL_SERVICE } from '../helpers/examples.js';
 
-const SERVICE = `apiVersion: v1
-kind: Service
-metadata:
-  name: hello-world-flask
-spec:
-  selector:
-    app: hello-world-flask
-  ports:
-  - port: 80
-    targetPort: 5000
-`;
+const SERVICE = TUTORIAL_SERVICE;
 
 test('no 503 through the service proxy while set-image rolls out', { skip: SKIP }, async (t) => {
   // Slow readiness, so that the rollout takes a while and traffic runs through all of it.
