@@ -74,8 +74,32 @@ export function kubeconfigFiles(explicit: string | undefined): string[] {
     return files;
   }
   const home = join(homedir(), '.kube', 'config');
-  if (!existsSync(home)) throw new GdeployError(`no kubeconfig: ${home} does not exist`, { hint: 'pass --kubeconfig FILE or set KUBECONFIG' });
-  return [home];
+  if (existsSync(home)) return [home];
+  // Inside a Pod with no kubeconfig, the Pod's service account is the identity (as client-go's rest.InClusterConfig).
+  if (inClusterAvailable()) return [];
+  throw new GdeployError(`no kubeconfig: ${home} does not exist`, { hint: 'pass --kubeconfig FILE or set KUBECONFIG' });
+}
+
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+const IN_CLUSTER = 'in-cluster';
+
+function inClusterAvailable(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT && existsSync(join(SERVICE_ACCOUNT_DIR, 'token')));
+}
+
+/** The kubeconfig a Pod's service account amounts to: the API server's Service, its CA, its token and namespace. */
+export function inClusterKubeconfig(env: NodeJS.ProcessEnv = process.env, dir = SERVICE_ACCOUNT_DIR): Kubeconfig {
+  const host = env.KUBERNETES_SERVICE_HOST ?? '';
+  const server = `https://${host.includes(':') ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT ?? '443'}`;
+  const nsFile = join(dir, 'namespace');
+  const namespace = existsSync(nsFile) ? readFileSync(nsFile, 'utf8').trim() : undefined;
+  return {
+    files: [],
+    currentContext: IN_CLUSTER,
+    clusters: new Map([[IN_CLUSTER, { server, 'certificate-authority': join(dir, 'ca.crt'), dir }]]),
+    users: new Map([[IN_CLUSTER, { tokenFile: join(dir, 'token'), dir }]]),
+    contexts: new Map([[IN_CLUSTER, { cluster: IN_CLUSTER, user: IN_CLUSTER, ...(namespace ? { namespace } : {}) }]]),
+  };
 }
 
 interface RawFile {
@@ -86,6 +110,7 @@ interface RawFile {
 }
 
 export function loadKubeconfig(files: string[]): Kubeconfig {
+  if (files.length === 0) return inClusterKubeconfig();
   const cfg: Kubeconfig = { files, currentContext: '', clusters: new Map(), users: new Map(), contexts: new Map() };
   for (const file of files) {
     let raw: RawFile;
