@@ -15,6 +15,7 @@ import { rollbackCommand } from './commands/rollback.js';
 import { historyCommand } from './commands/history.js';
 import { sandboxCommand } from './commands/sandbox.js';
 import { versionCommand } from './commands/version.js';
+import { completionCommand, namesCommand } from './commands/completion.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -44,9 +45,11 @@ export function buildProgram(): Command {
     historyCommand,
     sandboxCommand,
     versionCommand,
+    completionCommand,
   ]) {
     program.addCommand(make().exitOverride());
   }
+  program.addCommand(namesCommand().exitOverride(), { hidden: true });
   return program;
 }
 
