@@ -7,6 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { KubeError } from './errors.js';
+import { backoffMs, DEFAULT_RETRY, retriable, sleep, type RetryPolicy } from './retry.js';
 
 export interface Credentials {
   /** TLS options for the agent (ca, cert, key, rejectUnauthorized, servername). */
@@ -22,6 +23,7 @@ export interface TransportOptions {
   /** Called once per request, when -v is on. */
   log?: (line: string) => void;
   maxSockets?: number;
+  retry?: RetryPolicy;
 }
 
 export interface Request {
@@ -50,15 +52,36 @@ export class Transport {
 
   /** A JSON request; the parsed body of a 2xx answer, else a KubeError. */
   async json<T>(req: Request): Promise<T> {
-    let res = await this.send(req);
-    if (res.status === 401) {
-      // Tokens from exec plugins expire; fetch new ones once before giving up.
-      await this.refresh();
-      res = await this.send(req);
+    const policy = this.opts.retry ?? DEFAULT_RETRY;
+    let refreshed = false;
+    for (let attempt = 1; ; attempt++) {
+      let res: Awaited<ReturnType<Transport['send']>>;
+      try {
+        res = await this.send(req);
+      } catch (err) {
+        // A connection that failed or was reset: status 0, retried like a 503.
+        if (req.signal?.aborted || !(err instanceof KubeError) || !retriable(req.method, 0) || attempt >= policy.attempts) throw err;
+        await sleep(backoffMs(policy, attempt, undefined), req.signal);
+        continue;
+      }
+      if (res.status === 401 && !refreshed) {
+        // Tokens from exec plugins expire; fetch new ones once before giving up.
+        refreshed = true;
+        await this.refresh();
+        attempt--;
+        continue;
+      }
+      const body = parseBody(res.text, res.contentType);
+      if (res.status >= 200 && res.status < 300) return body as T;
+      if (retriable(req.method, res.status) && attempt < policy.attempts) {
+        this.opts.log?.(`${req.method} ${res.url} ${res.status}: retrying (attempt ${attempt + 1} of ${policy.attempts})`);
+        await sleep(backoffMs(policy, attempt, res.retryAfter), req.signal);
+        continue;
+      }
+      const err = KubeError.fromStatus(res.status, body, { method: req.method, url: res.url, subject: req.subject });
+      if (retriable(req.method, res.status)) err.message = `${err.message} (gave up after ${attempt} attempts)`;
+      throw err;
     }
-    const body = parseBody(res.text, res.contentType);
-    if (res.status >= 200 && res.status < 300) return body as T;
-    throw KubeError.fromStatus(res.status, body, { method: req.method, url: res.url, subject: req.subject });
   }
 
   /**
@@ -123,7 +146,7 @@ export class Transport {
     this.agent?.destroy();
   }
 
-  private async send(req: Request): Promise<{ status: number; text: string; contentType: string | undefined; url: string }> {
+  private async send(req: Request): Promise<{ status: number; text: string; contentType: string | undefined; url: string; retryAfter: string | undefined }> {
     const { agent, headers } = await this.ready();
     const url = this.url(req);
     const payload = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
@@ -140,7 +163,8 @@ export class Transport {
         res.on('end', () => {
           const status = res.statusCode ?? 0;
           this.log(req.method, url, status, t0);
-          resolve({ status, text: Buffer.concat(chunks).toString('utf8'), contentType: res.headers['content-type'], url: url.href });
+          const retryAfter = res.headers['retry-after'];
+          resolve({ status, text: Buffer.concat(chunks).toString('utf8'), contentType: res.headers['content-type'], url: url.href, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter });
         });
         res.on('error', reject);
       });
