@@ -7,6 +7,7 @@ import { KubeClient } from './client.js';
 import { Transport, type Credentials } from './http.js';
 import { kubeconfigFiles, loadKubeconfig, needsPlugin, selectContext, staticCredentials, type Selected } from './kubeconfig.js';
 import type { Kube } from './types.js';
+import { log } from '../ui/log.js';
 
 export interface ConnectOptions {
   kubeconfig?: string;
@@ -19,6 +20,9 @@ export interface ConnectOptions {
 export async function connect(opts: ConnectOptions): Promise<Kube> {
   const files = kubeconfigFiles(opts.kubeconfig);
   const sel = selectContext(loadKubeconfig(files), opts.context);
+  if (sel.cluster['insecure-skip-tls-verify']) {
+    log.warn(`not verifying the certificate of ${sel.cluster.server}: the kubeconfig sets insecure-skip-tls-verify for context "${sel.contextName}"`);
+  }
   const credentials = needsPlugin(sel.user) ? () => pluginCredentials(files, sel) : async () => staticCredentials(sel);
   const transport = new Transport({ server: sel.cluster.server, credentials, log: opts.log });
   return new KubeClient(transport, {
