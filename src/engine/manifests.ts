@@ -140,6 +140,7 @@ export function parseManifests(text: string, file: string): KubeObject[] {
     const src: ManifestSource = { file, document: i + 1, line: doc.line };
     const value = parseDocument(doc.text, src, docs.length === 1 && isJSONFile(file, text));
     if (value === null || value === undefined) return; // empty document, as kubectl skips them
+    checkExpandedSize(value, src);
     for (const obj of unpack(value, src)) {
       sources.set(obj, src);
       objects.push(obj);
@@ -186,6 +187,27 @@ function parseDocument(text: string, src: ManifestSource, json: boolean): unknow
       throw new ManifestError(`error parsing ${src.file}: document ${src.document}, line ${line}: ${err.message}`);
     }
     throw err;
+  }
+}
+
+// YAML aliases share one node among many places, so a few lines can stand for
+// billions of values once written out as JSON ("billion laughs"). Count the
+// values as JSON would write them, and refuse absurd depths, before anything
+// serialises the document.
+const MAX_EXPANDED_VALUES = 1_000_000;
+const MAX_DEPTH = 1_000;
+
+function checkExpandedSize(value: unknown, src: ManifestSource): void {
+  let count = 0;
+  const stack: Array<{ v: unknown; depth: number }> = [{ v: value, depth: 0 }];
+  while (stack.length > 0) {
+    const { v, depth } = stack.pop()!;
+    if (++count > MAX_EXPANDED_VALUES) {
+      throw new ManifestError(`${src.file}: document ${src.document} (line ${src.line}): expands to more than ${MAX_EXPANDED_VALUES} values (YAML aliases?); refusing it`);
+    }
+    if (depth > MAX_DEPTH) throw new ManifestError(`${src.file}: document ${src.document} (line ${src.line}): nested more than ${MAX_DEPTH} levels deep`);
+    if (Array.isArray(v)) for (const x of v) stack.push({ v: x, depth: depth + 1 });
+    else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) stack.push({ v: x, depth: depth + 1 });
   }
 }
 
