@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
+import { concurrencyOption, addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
 import { assertValid } from '../engine/errors.js';
 import { log } from '../ui/log.js';
 import type { ReleaseFlags } from '../gitops/command.js';
@@ -38,7 +38,7 @@ export function rollbackCommand(): Command {
     .option('--prune', "delete the app's objects that the target commit does not have", true)
     .option('--no-prune', 'keep them')
     .option('--dry-run', 'show what would change; change nothing', false)
-    .option('--concurrency <n>', 'objects applied in parallel within a stage', '16');
+    .addOption(concurrencyOption());
   addWaitOptions(cmd);
   return cmd
     .option('--lock-timeout <duration>', 'how long to wait for another operation on the app to finish', '1m')

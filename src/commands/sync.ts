@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
+import { concurrencyOption, addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
 import { parseDuration } from './shared.js';
 import { assertValid } from '../engine/errors.js';
 import { log } from '../ui/log.js';
@@ -42,7 +42,7 @@ export function syncCommand(): Command {
     .option('--prune', "delete the app's objects that are no longer in the repository", true)
     .option('--no-prune', 'keep objects that left the repository')
     .option('--dry-run', 'show what would change; change nothing', false)
-    .option('--concurrency <n>', 'objects applied in parallel within a stage', '16');
+    .addOption(concurrencyOption());
   addWaitOptions(cmd);
   return cmd
     .option('--watch', 'keep running: deploy each new commit and put back changes made by hand', false)
