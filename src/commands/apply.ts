@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import { addApplyOptions, addFileOptions, addWaitOptions, globalsOf, outputOption, parseDuration, runAction, type OutputFormat } from './shared.js';
+import { addApplyOptions, addFileOptions, addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
 import { ExitCode, GdeployError, assertValid, errorMessage } from '../engine/errors.js';
 import type { DeployResult } from '../engine/types.js';
-import type { Kube } from '../kube/types.js';
+import type { RevisionResult } from '../engine/history.js';
+import type { Kube, KubeObject } from '../kube/types.js';
 import type { RolloutResult } from '../rollout/index.js';
 import { log } from '../ui/log.js';
 
@@ -47,22 +48,36 @@ export function applyCommand(): Command {
 
 async function runApply(flags: ApplyFlags, self: Command): Promise<number> {
   const g = globalsOf(self);
-  const concurrency = Number(flags.concurrency);
-  const timeoutMs = parseDuration(flags.timeout);
-  const lockWaitMs = parseDuration(flags.lockTimeout);
+  const { parseReleaseFlags, interruptible } = await import('../gitops/command.js');
   const problems: string[] = [];
-  if (!Number.isInteger(concurrency) || concurrency < 1) problems.push(`--concurrency must be a positive integer, got "${flags.concurrency}"`);
-  if (timeoutMs === undefined) problems.push(`--timeout must be a duration such as 90s or 5m, got "${flags.timeout}"`);
-  if (lockWaitMs === undefined) problems.push(`--lock-timeout must be a duration such as 30s, got "${flags.lockTimeout}"`);
+  const { concurrency, timeoutMs, lockWaitMs } = parseReleaseFlags(flags, problems);
   assertValid(problems);
 
   // The engine and the Kubernetes client load only now, so that --help stays fast.
   const { openSession } = await import('../engine/session.js');
+  const { kube, objects, app } = await openSession({ ...g, log: g.verbose ? log.debug : undefined }, flags);
+  try {
+    return await interruptible((interrupt) => applyLocked(kube, objects, app, flags, { timeoutMs, lockWaitMs, concurrency }, interrupt));
+  } finally {
+    kube.close();
+  }
+}
+
+/**
+ * The apply itself, under the app's lock. `interrupt` (SIGINT, SIGTERM) halts
+ * the deploy between writes and stops any wait; the revision is then recorded
+ * as interrupted, and the caller turns it into 130 or 143.
+ */
+async function applyLocked(
+  kube: Kube,
+  objects: KubeObject[],
+  app: string,
+  flags: ApplyFlags,
+  parsed: { timeoutMs: number; lockWaitMs: number; concurrency: number },
+  interrupt: AbortSignal,
+): Promise<number> {
   const { deploy } = await import('../engine/deploy.js');
   const { printChangeSet, deployProgress } = await import('../ui/changeset.js');
-  const { catchInterrupts } = await import('../gitops/interrupt.js');
-  const { kube, objects, app } = await openSession({ ...g, log: g.verbose ? log.debug : undefined }, flags);
-  const interrupt = catchInterrupts();
   let lock: { release(): Promise<void> } | undefined;
   try {
     // A dry run writes nothing, so it needs no lock.
@@ -72,12 +87,11 @@ async function runApply(flags: ApplyFlags, self: Command): Promise<number> {
         app,
         namespace: kube.namespace,
         operation: 'apply',
-        waitMs: lockWaitMs!,
-        signal: interrupt.signal,
+        waitMs: parsed.lockWaitMs,
+        signal: interrupt,
         onWait: (h) => log.info(`waiting for ${h.identity} to finish with app ${app}...`),
       });
     }
-    // Applying is never cut off half-way: the interrupt only stops waiting for rollouts.
     const progress = await deployProgress(objects.length);
     const result = await deploy(kube, {
       objects,
@@ -87,25 +101,31 @@ async function runApply(flags: ApplyFlags, self: Command): Promise<number> {
       prune: flags.prune,
       dryRun: flags.dryRun,
       forceConflicts: flags.forceConflicts,
-      concurrency,
+      concurrency: parsed.concurrency,
+      halt: interrupt,
       onEvent: (ev) => progress.onEvent(ev),
     }).finally(() => progress.stop());
     const errors = result.errors.map((e) => e.message);
     printChangeSet(result.changeSet, { app, namespace: kube.namespace, dryRun: result.dryRun, errors, format: flags.output });
+    if (result.interrupted) {
+      const { interruptedSummary } = await import('../engine/halt.js');
+      log.info(interruptedSummary(result.changeSet, result.interrupted));
+      if (!flags.dryRun) await record(kube, app, result, 'interrupted', flags, [result.interrupted, ...errors].join('; '));
+      // interruptible() turns this into 130 or 143.
+      return ExitCode.ERROR;
+    }
     if (result.dryRun) return errors.length > 0 ? ExitCode.ERROR : ExitCode.OK;
     if (errors.length > 0) {
       await record(kube, app, result, 'failed', flags, errors[0]);
       return ExitCode.ERROR;
     }
-    const failure = flags.wait ? await waitForRollouts(kube, result, timeoutMs!, flags, interrupt.signal) : undefined;
-    await record(kube, app, result, failure?.rolledBack ? 'rolled back' : failure ? 'failed' : 'succeeded', flags, failure?.error.message);
-    if (interrupt.exitCode() !== undefined) return interrupt.exitCode()!;
+    const failure = flags.wait ? await waitForRollouts(kube, result, parsed.timeoutMs, flags, interrupt) : undefined;
+    const outcome = interrupt.aborted ? 'interrupted' : failure?.rolledBack ? 'rolled back' : failure ? 'failed' : 'succeeded';
+    await record(kube, app, result, outcome, flags, failure?.error.message);
     if (failure) throw failure.error;
     return ExitCode.OK;
   } finally {
-    interrupt.dispose();
     await lock?.release().catch((err) => log.warn(`cannot release the lock of app ${app}: ${errorMessage(err)}`));
-    kube.close();
   }
 }
 
@@ -141,7 +161,7 @@ async function record(
   kube: Kube,
   app: string,
   result: DeployResult,
-  outcome: 'succeeded' | 'failed' | 'rolled back',
+  outcome: RevisionResult,
   flags: ApplyFlags,
   reason?: string,
 ): Promise<void> {

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
+import { globalsOf, outputOption, positiveIntegerFlag, runAction, type OutputFormat } from './shared.js';
 import { assertValid } from '../engine/errors.js';
 import { log } from '../ui/log.js';
 
@@ -20,8 +20,9 @@ export function historyCommand(): Command {
 
 async function runHistory(flags: HistoryFlags, self: Command): Promise<number> {
   const g = globalsOf(self);
-  const max = Number(flags.max);
-  assertValid(Number.isInteger(max) && max > 0 ? [] : [`--max must be a positive integer, got "${flags.max}"`]);
+  const problems: string[] = [];
+  const max = positiveIntegerFlag('--max', flags.max, problems);
+  assertValid(problems);
 
   const { connect } = await import('../kube/connect.js');
   const { checkedApp, defaultApp } = await import('../gitops/app.js');

@@ -7,6 +7,7 @@ import { color } from '../ui/colors.js';
 interface SandboxFlags {
   port: string;
   tls: boolean;
+  clientCert: boolean;
   state?: string;
   kubeconfigOut?: string;
   nodes: string;
@@ -21,6 +22,7 @@ export function sandboxCommand(): Command {
     .description('run an in-memory Kubernetes API server with simulated nodes, for trying gdeploy and kubectl without a cluster')
     .option('--port <n>', 'port to listen on, on 127.0.0.1 (0 picks a free one)', '0')
     .option('--tls', 'serve HTTPS with a fresh CA and require a bearer token', false)
+    .option('--client-cert', 'authenticate clients by certificates the sandbox CA signs (user = CN, groups = O) and put an admin certificate in the kubeconfig instead of a token (implies --tls)', false)
     .option('--state <file>', 'keep the objects in this file across restarts')
     .option('--kubeconfig-out <path>', 'where to write the kubeconfig (default: a new temporary directory)')
     .option('--nodes <n>', 'number of simulated Ready nodes', '1')
@@ -39,7 +41,10 @@ Examples:
   gdeploy sandbox --tls --state ./sandbox-state.json
 
   # A second identity that may act in team-a only (403 Forbidden elsewhere):
-  gdeploy sandbox --tls --scoped-token team-a`,
+  gdeploy sandbox --tls --scoped-token team-a
+
+  # The kubeconfig authenticates with a client certificate, as kubeadm's admin.conf:
+  gdeploy sandbox --client-cert --kubeconfig-out ./sandbox.kubeconfig`,
     )
     .action(runAction(async (flags: SandboxFlags) => runSandbox(flags)));
 }
@@ -55,7 +60,7 @@ async function runSandbox(flags: SandboxFlags): Promise<number> {
       nodes === undefined || nodes < 1 ? `--nodes must be a positive integer, got "${flags.nodes}"` : '',
       readyDelayMs === undefined || readyDelayMs < 0 ? `--ready-delay must be a non-negative number of milliseconds, got "${flags.readyDelay}"` : '',
       !Number.isFinite(timeFactor) || timeFactor <= 0 ? `--time-factor must be a positive number, got "${flags.timeFactor}"` : '',
-      flags.scopedToken.length > 0 && !flags.tls ? '--scoped-token needs --tls, which turns token checking on' : '',
+      flags.scopedToken.length > 0 && !flags.tls && !flags.clientCert ? '--scoped-token needs --tls or --client-cert, which turn authentication on' : '',
     ].filter((p) => p !== ''),
   );
 
@@ -67,8 +72,9 @@ async function runSandbox(flags: SandboxFlags): Promise<number> {
   try {
     sandbox = await startSandbox({
       port: port!,
-      tls: flags.tls,
+      tls: flags.tls || flags.clientCert,
       token: flags.tls,
+      clientCertificates: flags.clientCert,
       nodes: nodes!,
       readyDelayMs: readyDelayMs!,
       timeFactor,

@@ -1,11 +1,11 @@
 // gdeploy set-image: `kubectl set image` through server-side apply (field
 // manager gdeploy, on top of what gdeploy already owns), then the rollout wait.
 import { Command, Option } from 'commander';
-import { addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
-import { parseDuration } from './shared.js';
+import { addWaitOptions, durationFlag, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
 import { ExitCode, GdeployError, assertValid } from '../engine/errors.js';
 import { containerNames, hasPodTemplate, imageReferenceProblem, resolveImageChanges, type ImageChange } from '../engine/images.js';
 import type { Change } from '../engine/changeset.js';
+import { labelSelectorProblem } from '../engine/label-selector.js';
 import type { Kube, KubeObject } from '../kube/types.js';
 import type { RolloutResult } from '../rollout/index.js';
 import { log } from '../ui/log.js';
@@ -73,13 +73,12 @@ export function failureGraceOption(): Option {
   ).default('5s');
 }
 
-/** --timeout and --failure-grace in milliseconds, or the problems with them. */
+/** --timeout and --failure-grace in milliseconds; problems with them are appended. */
 export function waitDurations(flags: { timeout: string; failureGrace: string }, problems: string[]): { timeoutMs: number; failureGraceMs: number } {
-  const timeoutMs = parseDuration(flags.timeout);
-  const failureGraceMs = parseDuration(flags.failureGrace);
-  if (timeoutMs === undefined) problems.push(`--timeout must be a duration such as 90s or 5m, got "${flags.timeout}"`);
-  if (failureGraceMs === undefined) problems.push(`--failure-grace must be a duration such as 5s, got "${flags.failureGrace}"`);
-  return { timeoutMs: timeoutMs ?? 0, failureGraceMs: failureGraceMs ?? 0 };
+  return {
+    timeoutMs: durationFlag('--timeout', flags.timeout, problems),
+    failureGraceMs: durationFlag('--failure-grace', flags.failureGrace, problems),
+  };
 }
 
 interface Request {
@@ -111,6 +110,8 @@ export function validate(args: string[], flags: SetImageFlags): Request {
     images.set(container, image);
   }
   if (flags.all && flags.selector) problems.push('cannot set --all and --selector at the same time');
+  const badSelector = flags.selector === undefined ? undefined : labelSelectorProblem(flags.selector);
+  if (badSelector) problems.push(`invalid -l/--selector "${flags.selector}": ${badSelector}`);
   if (resources.length === 0 && !flags.filename?.length) {
     problems.push('one or more resources must be specified as <resource> <name> or <resource>/<name>');
   }

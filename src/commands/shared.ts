@@ -3,6 +3,8 @@
 // `gdeploy --help` must not load the Kubernetes client.
 import { Command, Option } from 'commander';
 import { configureOutput } from '../ui/terminal.js';
+import { UsageError } from '../engine/errors.js';
+import { namespaceProblem } from '../engine/names.js';
 
 /** kubectl's global connection flags, registered on the root program. */
 export interface GlobalOptions {
@@ -73,8 +75,16 @@ export function runAction<A extends unknown[]>(
     const cmd = args[args.length - 1] as Command;
     const g = globalsOf(cmd);
     configureOutput({ noColor: g.color === false, verbose: g.verbose });
+    checkGlobals(g);
     actionExitCode = await fn(...args);
   };
+}
+
+/** A namespace no server could have would otherwise come back as a puzzling "not found". */
+function checkGlobals(g: GlobalOptions): void {
+  // An empty -n means "the context's namespace", as with kubectl.
+  const bad = g.namespace ? namespaceProblem(g.namespace) : undefined;
+  if (bad) throw new UsageError(`invalid -n/--namespace "${g.namespace}": ${bad}`);
 }
 
 let actionExitCode = 0;
@@ -84,17 +94,76 @@ export function takeExitCode(): number {
   return c;
 }
 
-/** Go-style durations as kubectl takes them: 90s, 5m, 1m30s, 500ms; a bare number is seconds. */
-export function parseDuration(s: string): number | undefined {
-  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
-  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+// Durations as Go's time.ParseDuration reads them (what kubectl's --timeout
+// takes): a sequence of decimal numbers with units, such as 90s, 1m30s, 1.5h or
+// 500ms; "0" alone needs no unit. As with kubectl's --request-timeout, a bare
+// number means seconds. Negative durations mean nothing for a wait, and Node's
+// timers cannot wait longer than 2^31-1 ms: a longer value would fire at once.
+const DURATION_UNITS_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  '\u00b5s': 1e-3, // micro sign, as Go accepts
+  '\u03bcs': 1e-3, // Greek mu, as Go accepts
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+};
+const DURATION_PART = /^(\d+\.?\d*|\.\d+)([a-z\u00b5\u03bc]+)/;
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
+const NOT_A_DURATION = { problem: 'not a duration; use a number with a unit, such as 90s, 5m or 1h30m' };
+
+function readDuration(s: string): { ms: number } | { problem: string } {
+  const body = /^[-+]/.test(s) ? s.slice(1) : s;
+  const total = /^\d+(\.\d+)?$/.test(body) ? Number(body) * 1_000 : sumParts(body);
+  if (typeof total !== 'number') return total;
+  if (s.startsWith('-') && total > 0) return { problem: 'a duration must not be negative' };
+  return checkRange(total);
+}
+
+function sumParts(body: string): number | { problem: string } {
+  if (body === '') return NOT_A_DURATION;
   let total = 0;
-  let rest = s;
-  while (rest) {
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
-    if (!m) return undefined;
-    total += Number(m[1]) * unit[m[2]!]!;
+  for (let rest = body; rest !== ''; ) {
+    const m = DURATION_PART.exec(rest);
+    if (!m) return NOT_A_DURATION;
+    const unit = DURATION_UNITS_MS[m[2]!];
+    if (unit === undefined) return { problem: `unknown unit "${m[2]}"; use ns, us, ms, s, m or h` };
+    total += Number(m[1]) * unit;
     rest = rest.slice(m[0].length);
   }
-  return s ? total : undefined;
+  return total;
+}
+
+function checkRange(ms: number): { ms: number } | { problem: string } {
+  if (!(ms <= MAX_DURATION_MS)) return { problem: 'longer than the longest supported duration, 596h' };
+  return { ms };
+}
+
+/** Why `s` is not a usable duration, or undefined when it is one. */
+export function durationProblem(s: string): string | undefined {
+  const r = readDuration(s);
+  return 'problem' in r ? r.problem : undefined;
+}
+
+/** The duration in milliseconds, or undefined when `s` is not one (see durationProblem). */
+export function parseDuration(s: string): number | undefined {
+  const r = readDuration(s);
+  return 'ms' in r ? r.ms : undefined;
+}
+
+/** A duration flag in milliseconds; a problem naming the flag and the value is appended when it is not one. */
+export function durationFlag(flag: string, value: string, problems: string[]): number {
+  const r = readDuration(value);
+  if ('ms' in r) return r.ms;
+  problems.push(`invalid ${flag} "${value}": ${r.problem}`);
+  return 0;
+}
+
+/** A count flag: decimal digits only, so that "1e3", "0x10" or " 5" are typos, not numbers. */
+export function positiveIntegerFlag(flag: string, value: string, problems: string[]): number {
+  const n = /^\d{1,9}$/.test(value) ? Number(value) : 0;
+  if (n < 1) problems.push(`invalid ${flag} "${value}": must be a positive integer`);
+  return n;
 }

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { concurrencyOption, addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
-import { parseDuration } from './shared.js';
+import { durationFlag } from './shared.js';
 import { assertValid } from '../engine/errors.js';
 import { log } from '../ui/log.js';
 import type { ReleaseFlags } from '../gitops/command.js';
@@ -60,8 +60,9 @@ async function runSync(flags: SyncFlags, self: Command): Promise<number> {
   const { parseReleaseFlags, releaseSettings, interruptible } = await import('../gitops/command.js');
   const problems: string[] = [];
   const parsed = parseReleaseFlags(flags, problems);
-  const intervalMs = parseDuration(flags.interval);
-  if (intervalMs === undefined || intervalMs < 100) problems.push(`--interval must be a duration of at least 100ms, got "${flags.interval}"`);
+  const before = problems.length;
+  const intervalMs = durationFlag('--interval', flags.interval, problems);
+  if (problems.length === before && intervalMs < 100) problems.push(`invalid --interval "${flags.interval}": must be at least 100ms`);
   assertValid(problems);
 
   // Heavy modules load only now, so that --help stays fast.
@@ -92,7 +93,7 @@ async function runSync(flags: SyncFlags, self: Command): Promise<number> {
       };
       if (!flags.watch) return (await syncOnce(settings, source, newSyncState())).exitCode;
       log.info(`watching ${source.url.display} (${flags.ref ?? flags.branch ?? 'default branch'}, path ${source.path}) every ${flags.interval} for ${kube.namespace}/${app}`);
-      return (await watch({ ...settings, intervalMs: intervalMs!, stop: signal }, source)).lastExitCode;
+      return (await watch({ ...settings, intervalMs, stop: signal }, source)).lastExitCode;
     });
   } finally {
     render.stop();

@@ -2,13 +2,15 @@
 // the CRDs are Established and plan again what depended on them), then
 // everything else in parallel. Only objects the plan found changed are
 // applied. A failure on one object does not stop the others of its stage; a
-// failed first stage skips the second.
+// failed first stage skips the second. A halt (SIGINT, SIGTERM) starts no
+// further write: what is in flight finishes, the rest is reported skipped.
 import type { Kube, KubeObject } from '../kube/types.js';
 import { isConflict } from '../kube/errors.js';
 import { errorMessage } from './errors.js';
 import { refOf, subjectOf } from './changeset.js';
 import { sameObject } from './normalize.js';
-import { DEFAULT_CONCURRENCY, mapLimit } from './pool.js';
+import { DEFAULT_CONCURRENCY, eachUntilHalted } from './pool.js';
+import { notDone } from './halt.js';
 import { DEFAULT_FIELD_MANAGER, isCRD, isClusterStage } from './plan.js';
 import { waitEstablished } from './crds.js';
 import type { EngineError, PlannedChange } from './types.js';
@@ -18,6 +20,8 @@ export interface ExecuteOptions {
   forceConflicts?: boolean;
   concurrency?: number;
   signal?: AbortSignal;
+  /** Once it fires, no further object is applied (see DeployOptions.halt). */
+  halt?: AbortSignal;
   onChange?: (c: PlannedChange) => void;
   /** Runs between the stages (when the namespace of the inventory exists); false stops the deploy there. */
   betweenStages?: () => Promise<boolean>;
@@ -34,8 +38,8 @@ export async function applyStaged(kube: Kube, changes: PlannedChange[], opts: Ex
   };
 
   if (await applyAll(kube, clusterStage, opts, errors)) return skipRest('not applied: a Namespace or CRD failed first');
-  const crds = clusterStage.filter((c) => isCRD(c.desired));
-  if (crds.length > 0) {
+  const crds = clusterStage.filter((c) => isCRD(c.desired) && c.action !== 'skipped');
+  if (crds.length > 0 && !opts.halt?.aborted) {
     try {
       await waitEstablished(kube, crds.map((c) => c.desired.metadata.name!), opts.signal);
     } catch (err) {
@@ -45,20 +49,23 @@ export async function applyStaged(kube: Kube, changes: PlannedChange[], opts: Ex
     for (const c of crds) for (const v of crdVersions(c.desired)) kube.invalidate(v);
   }
 
+  // Even when halted: the first stage may have created Namespaces or CRDs, which must be in the inventory.
   if (opts.betweenStages && !(await opts.betweenStages())) return skipRest('not applied: the inventory could not be recorded');
+  if (opts.halt?.aborted) return skipRest(notDone(opts.halt));
 
   const deferred = rest.filter((c) => c.deferred);
   if (deferred.length > 0) {
-    await mapLimit(deferred, opts.concurrency ?? DEFAULT_CONCURRENCY, (c) => replan(kube, c, opts, errors));
+    await eachUntilHalted(deferred, opts.concurrency ?? DEFAULT_CONCURRENCY, (c) => replan(kube, c, opts, errors), opts.halt);
     if (errors.some((e) => e.fatal)) return skipRest('not applied: planning failed');
+    if (opts.halt?.aborted) return skipRest(notDone(opts.halt));
   }
   await applyAll(kube, rest.filter(needsApply), opts, errors);
 }
 
-/** Applies entries in parallel; true when any failed. */
+/** Applies entries in parallel, until halted; true when any failed. */
 async function applyAll(kube: Kube, changes: PlannedChange[], opts: ExecuteOptions, errors: EngineError[]): Promise<boolean> {
   let failed = false;
-  await mapLimit(changes, opts.concurrency ?? DEFAULT_CONCURRENCY, async (c) => {
+  const notStarted = await eachUntilHalted(changes, opts.concurrency ?? DEFAULT_CONCURRENCY, async (c) => {
     try {
       c.after = await kube.apply(c.desired, {
         force: opts.forceConflicts,
@@ -72,7 +79,9 @@ async function applyAll(kube: Kube, changes: PlannedChange[], opts: ExecuteOptio
       errors.push({ subject: c.subject, message: `${c.subject} apply failed: ${c.error}`, fatal: !isConflict(err), cause: err });
     }
     opts.onChange?.(c);
-  });
+  }, opts.halt);
+  // Only a halt leaves entries unstarted.
+  for (const c of notStarted) Object.assign(c, { action: 'skipped', error: notDone(opts.halt!) });
   return failed;
 }
 

@@ -1,12 +1,13 @@
 // The one entry point every command that changes the cluster goes through:
 // plan everything, stop before the first write if any object is invalid,
 // apply in stages, prune last, and keep the app's inventory so that no object
-// it created can be lost track of, even if the run dies half-way.
+// it created can be lost track of, even if the run dies half-way or is halted.
 import type { Kube, ObjectRef } from '../kube/types.js';
 import { keyOf, refOf } from './changeset.js';
 import { readInventory, sameRefs, unionRefs, writeInventory, type Inventory } from './inventory.js';
 import { plan } from './plan.js';
 import { applyStaged } from './apply.js';
+import { haltReason, notDone } from './halt.js';
 import { prune } from './prune.js';
 import { errorMessage } from './errors.js';
 import type { ChangedWorkload, DeployOptions, DeployResult, EngineError, PlannedChange } from './types.js';
@@ -24,12 +25,20 @@ export async function deploy(kube: Kube, opts: DeployOptions): Promise<DeployRes
     changedWorkloads: dryRun ? [] : changedWorkloads(changes),
     errors,
     dryRun,
+    ...(opts.halt?.aborted ? { interrupted: haltReason(opts.halt) } : {}),
   });
   if (errors.some((e) => e.fatal)) {
     for (const c of changes) if (c.action !== 'failed') Object.assign(c, { action: 'skipped', error: 'not applied: planning failed' });
     return result(true);
   }
   if (opts.dryRun) return result(true);
+  if (opts.halt?.aborted) {
+    for (const c of changes) {
+      if (c.action === 'created' || c.action === 'configured') Object.assign(c, { action: 'skipped', error: notDone(opts.halt) });
+      if (c.action === 'pruned') Object.assign(c, { action: 'skipped', error: notDone(opts.halt, 'pruned') });
+    }
+    return result(true);
+  }
 
   const onChange = (c: PlannedChange): void => opts.onEvent?.({ type: 'change', change: c });
   const applied = changes.filter((c) => c.action !== 'pruned');
@@ -51,13 +60,17 @@ export async function deploy(kube: Kube, opts: DeployOptions): Promise<DeployRes
 
   let final: ObjectRef[] = widened;
   if (prunes.length > 0 || opts.prune) {
-    if (errors.length === 0) {
+    if (errors.length > 0) {
+      for (const c of prunes) Object.assign(c, { action: 'skipped', error: 'not pruned: applying failed' });
+    } else if (opts.halt?.aborted) {
+      // A halted deploy deletes nothing: the rerun prunes against the whole, applied manifests.
+      for (const c of prunes) Object.assign(c, { action: 'skipped', error: notDone(opts.halt, 'pruned') });
+    } else {
       opts.onEvent?.({ type: 'stage', name: 'prune' });
       await prune(kube, prunes, { ...opts, onChange }, errors);
-      const kept = new Set(prunes.filter((c) => c.action === 'failed').map((c) => keyOf(c.ref)));
+      // Whatever is still there (failed, or left when halted) stays in the inventory for the next run.
+      const kept = new Set(prunes.filter((c) => c.action !== 'pruned').map((c) => keyOf(c.ref)));
       final = [...desired, ...before.filter((r) => kept.has(keyOf(r)))];
-    } else {
-      for (const c of prunes) Object.assign(c, { action: 'skipped', error: 'not pruned: applying failed' });
     }
   }
 
@@ -83,7 +96,8 @@ async function save(
     await writeInventory(kube, inv, opts.signal);
     return true;
   } catch (err) {
-    errors.push({ subject: `ConfigMap/${opts.namespace}/gdeploy.${opts.app}`, message: `cannot record the inventory: ${errorMessage(err)}`, fatal: true, cause: err });
+    const subject = `ConfigMap/${opts.namespace}/gdeploy.${opts.app}`;
+    errors.push({ subject, message: `${subject}: cannot record the inventory: ${errorMessage(err)}`, fatal: true, cause: err });
     return false;
   }
 }

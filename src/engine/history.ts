@@ -99,10 +99,16 @@ export async function recordRevision(
   signal?: AbortSignal,
 ): Promise<RevisionRecord> {
   let recorded: RevisionRecord | undefined;
+  const time = entry.time ?? new Date().toISOString();
+  const by = entry.by ?? currentUser();
   await updateHistory(kube, app, namespace, signal, (h) => {
+    // A retried write whose first attempt went through unanswered finds its entry already there.
     const last = h.revisions[h.revisions.length - 1]?.number ?? 0;
-    recorded = { ...entry, number: last + 1, time: entry.time ?? new Date().toISOString(), by: entry.by ?? currentUser() };
-    const next: AppHistory = { revisions: [...h.revisions, recorded].slice(-MAX_REVISIONS) };
+    const fresh: RevisionRecord = { ...entry, number: last + 1, time, by };
+    const same = (r: RevisionRecord): boolean => JSON.stringify({ ...r, number: 0 }) === JSON.stringify({ ...fresh, number: 0 });
+    const already = h.revisions.find(same);
+    recorded = already ?? fresh;
+    const next: AppHistory = { revisions: already ? h.revisions : [...h.revisions, recorded].slice(-MAX_REVISIONS) };
     if (pin === 'keep' && h.pin) next.pin = h.pin;
     if (typeof pin === 'object' && 'set' in pin) {
       next.pin = { ...pin.set, number: recorded.number, time: recorded.time, by: recorded.by };

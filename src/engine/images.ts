@@ -105,7 +105,8 @@ export function writeImages(target: KubeObject, changes: ImageChange[]): void {
 }
 
 // The grammar of github.com/distribution/reference, which the kubelet uses to
-// parse images (a malformed one becomes InvalidImageName on every node).
+// parse images (ParseNormalizedNamed): a malformed one is accepted by the API
+// server and becomes InvalidImageName on every node, so it is refused here.
 const ALNUM = '[a-z0-9]+';
 const SEPARATOR = '(?:[._]|__|[-]+)';
 const PATH_COMPONENT = `${ALNUM}(?:${SEPARATOR}${ALNUM})*`;
@@ -115,18 +116,47 @@ const TAG = '[\\w][\\w.-]{0,127}';
 const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
 const NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
 const REFERENCE = new RegExp(`^(${NAME})(?::(${TAG}))?(?:@(${DIGEST}))?$`);
+/** An image ID: docker runs it, the kubelet refuses it as a name. */
+const IMAGE_ID = /^[a-f0-9]{64}$/;
 const NAME_MAX = 255;
+/** The digest algorithms go-digest supports, by the length of their hex encoding. */
+const DIGEST_HEX_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
 
 /** Why `image` is not a valid image reference, or undefined when it is. */
 export function imageReferenceProblem(image: string): string | undefined {
   if (image === '') return 'image reference is empty';
-  if (image !== image.trim() || /\s/.test(image)) return 'image reference contains whitespace';
+  if (/\s/.test(image)) return 'image reference contains whitespace';
+  if (IMAGE_ID.test(image)) return 'a 64-character hexadecimal string is an image ID, not a repository name';
   const m = REFERENCE.exec(image);
   if (!m) {
     // Domains and tags may have capitals; only the repository path may not.
     if (REFERENCE.test(image.toLowerCase())) return 'repository name must be lowercase';
     return 'invalid reference format';
   }
-  if (m[1]!.length > NAME_MAX) return `repository name must not be more than ${NAME_MAX} characters`;
+  if (normalizedName(m[1]!).length > NAME_MAX) return `repository name must not be more than ${NAME_MAX} characters`;
+  return m[3] === undefined ? undefined : digestProblem(m[3]);
+}
+
+/**
+ * The name as the kubelet completes it: without a registry (a first component
+ * with no '.', no ':', not localhost and all lower case), Docker Hub, with
+ * `library/` for single-component names. The length limit applies to this.
+ */
+function normalizedName(name: string): string {
+  const slash = name.indexOf('/');
+  const first = name.slice(0, Math.max(slash, 0));
+  const hasRegistry = slash >= 0 && (/[.:]/.test(first) || first === 'localhost' || first !== first.toLowerCase());
+  if (hasRegistry && first !== 'docker.io' && first !== 'index.docker.io') return name;
+  const path = hasRegistry ? name.slice(slash + 1) : name;
+  return `docker.io/${path.includes('/') ? '' : 'library/'}${path}`;
+}
+
+/** go-digest's checks: a supported algorithm, and lower-case hex of that algorithm's length. */
+function digestProblem(digest: string): string | undefined {
+  const [algorithm, hex] = digest.split(':') as [string, string];
+  const length = DIGEST_HEX_LENGTH[algorithm];
+  if (length === undefined) return `unsupported digest algorithm "${algorithm}"; use sha256, sha384 or sha512`;
+  if (hex.length !== length) return `invalid checksum digest length: ${algorithm} needs ${length} hex digits, got ${hex.length}`;
+  if (!/^[a-f0-9]+$/.test(hex)) return 'invalid checksum digest format: hex digits must be lower case';
   return undefined;
 }

@@ -14,7 +14,9 @@
 //   appliedAt  (manager gdeploy)          RFC 3339 time of the deploy
 //   history    (manager gdeploy-history)  reserved for the revision history
 import type { Kube, KubeObject, ObjectRef } from '../kube/types.js';
+import { subjectOf } from '../kube/refs.js';
 import { keyOf } from './changeset.js';
+import { GdeployError, errorMessage } from './errors.js';
 import type { Revision } from './types.js';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -45,8 +47,24 @@ export function appLabels(app: string): Record<string, string> {
   return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [APP_LABEL]: app };
 }
 
+/**
+ * The app's inventory; undefined only when the cluster says there is none
+ * (404). Any other failure (refused, server error) stops the caller: going on
+ * as if there were none would forget the app's objects, so that a later prune
+ * could never delete them, or would write a record that drops them.
+ */
 export async function readInventory(kube: Kube, app: string, namespace: string, signal?: AbortSignal): Promise<Inventory | undefined> {
-  const cm = await kube.find(inventoryRef(app, namespace), { signal });
+  const ref = inventoryRef(app, namespace);
+  let cm: KubeObject | undefined;
+  try {
+    cm = await kube.find(ref, { signal });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw new GdeployError(`cannot read the inventory of app ${app} (${subjectOf(ref)}): ${errorMessage(err)}`, {
+      hint: 'gdeploy neither applies nor prunes without knowing which objects the app has',
+      cause: err,
+    });
+  }
   return cm ? inventoryFromConfigMap(cm, app, namespace) : undefined;
 }
 
@@ -68,11 +86,35 @@ export function inventoryConfigMap(inv: Inventory): KubeObject {
 
 export function inventoryFromConfigMap(cm: KubeObject, app: string, namespace: string): Inventory {
   const data = (cm.data ?? {}) as Record<string, string>;
-  const inv: Inventory = { app, namespace, objects: parseJSON<ObjectRef[]>(data.objects) ?? [] };
+  const inv: Inventory = { app, namespace, objects: parseObjects(data.objects, app, namespace) };
   const revision = parseJSON<Revision>(data.revision);
   if (revision) inv.revision = revision;
   if (data.appliedAt) inv.appliedAt = data.appliedAt;
   return inv;
+}
+
+/**
+ * The `objects` key, strictly: an unreadable list cannot count as empty, or
+ * the next deploy would record only its own objects and lose the rest.
+ */
+function parseObjects(text: string | undefined, app: string, namespace: string): ObjectRef[] {
+  if (text === undefined || text === '') return [];
+  const refs = parseJSON<unknown>(text);
+  if (Array.isArray(refs) && refs.every(isObjectRef)) return refs;
+  throw new GdeployError(`${subjectOf(inventoryRef(app, namespace))}: data.objects is not a JSON list of {apiVersion, kind, namespace, name}`, {
+    hint: `repair it with \`kubectl edit configmap ${inventoryName(app)} -n ${namespace}\`, or remove the key if the app's objects are gone (gdeploy then forgets them)`,
+  });
+}
+
+function isObjectRef(r: unknown): r is ObjectRef {
+  if (typeof r !== 'object' || r === null) return false;
+  const o = r as Record<string, unknown>;
+  return (
+    typeof o.apiVersion === 'string' &&
+    typeof o.kind === 'string' &&
+    typeof o.name === 'string' &&
+    (o.namespace === undefined || typeof o.namespace === 'string')
+  );
 }
 
 export function parseJSON<T>(s: string | undefined): T | undefined {
@@ -80,7 +122,8 @@ export function parseJSON<T>(s: string | undefined): T | undefined {
   try {
     return JSON.parse(s) as T;
   } catch {
-    // A hand-edited record must not block deploys; an unreadable one counts as empty.
+    // For keys whose loss costs only a record (revision, history): a hand-edited
+    // one must not block deploys, so an unreadable one counts as empty.
     return undefined;
   }
 }

@@ -122,7 +122,7 @@ class HeldLock implements AppLock {
     private readonly kube: Kube,
     private lease: KubeObject,
     readonly identity: string,
-    private readonly seconds: number,
+    seconds: number,
     signal: AbortSignal | undefined,
   ) {
     // Renew well within the duration so one slow request does not lose it.
@@ -138,13 +138,35 @@ class HeldLock implements AppLock {
     if (this.released || this.lost.aborted) return;
     const spec = { ...(this.lease.spec as LeaseSpec), renewTime: microTime(new Date()) };
     try {
-      this.lease = await this.kube.update({ ...this.lease, spec }, { signal });
+      this.lease = await this.write(spec, signal);
     } catch (err) {
       if (isConflict(err) || isNotFound(err)) {
         clearInterval(this.timer);
         this.lostController.abort(new GdeployError(`lost the lock ${leaseName(this.lease)}: it was changed by someone else`));
       }
       // Anything else (a network blip): try again at the next tick, while the lease is still valid.
+    }
+  }
+
+  /**
+   * Updates the lease. A 409 is not always someone else: an earlier update of
+   * ours may have gone through with its answer lost, and the transport's retry
+   * then carries a stale resourceVersion. So on a conflict the lease is read
+   * again, and if it is still this very holding (same holder, same acquire
+   * time) the write is repeated on the fresh version, as client-go's leader
+   * election reads before it updates.
+   */
+  private async write(spec: LeaseSpec, signal: AbortSignal | undefined): Promise<KubeObject> {
+    try {
+      return await this.kube.update({ ...this.lease, spec }, { signal });
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+      const live = await this.kube.find(refOfLease(this.lease), { signal });
+      const mine = this.lease.spec as LeaseSpec;
+      const now = (live?.spec ?? {}) as LeaseSpec;
+      if (!live || now.holderIdentity !== this.identity || now.acquireTime !== mine.acquireTime) throw err;
+      this.lease = live;
+      return await this.kube.update({ ...live, spec }, { signal });
     }
   }
 
@@ -158,7 +180,7 @@ class HeldLock implements AppLock {
     const spec: LeaseSpec = { ...(this.lease.spec as LeaseSpec), holderIdentity: undefined, leaseDurationSeconds: 1 };
     delete spec.holderIdentity;
     try {
-      await this.kube.update({ ...this.lease, spec });
+      await this.write(spec, undefined);
     } catch {
       // Someone took it over after expiry, or the lease is gone: nothing of ours to release.
     }
@@ -229,6 +251,10 @@ function parseTime(s: string | undefined): Date | undefined {
   if (!s) return undefined;
   const d = new Date(s);
   return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+function refOfLease(lease: KubeObject): ObjectRef {
+  return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace: lease.metadata.namespace, name: lease.metadata.name! };
 }
 
 function leaseName(lease: KubeObject): string {

@@ -11,6 +11,7 @@ import yaml from 'js-yaml';
 import type { KubeObject } from '../kube/types.js';
 import { GdeployError } from './errors.js';
 import { keyOf, subjectOf } from './changeset.js';
+import { namespaceProblem, objectNameProblem } from './names.js';
 
 export interface ManifestSource {
   /** File path, '<stdin>', or '<kustomize DIR>'. */
@@ -232,8 +233,22 @@ function checkObject(value: unknown, where: string): KubeObject {
     problems.push(isMapping(meta) && meta.generateName ? "'metadata.generateName' cannot be applied: set 'metadata.name'" : "'metadata.name' is missing");
   }
   if (isMapping(meta) && meta.namespace !== undefined && typeof meta.namespace !== 'string') problems.push("'metadata.namespace' must be a string");
+  if (problems.length === 0) problems.push(...nameProblems(value.apiVersion as string, value.kind as string, meta as Record<string, unknown>));
   if (problems.length > 0) throw new ManifestError(`${where}: ${problems.join('; ')}`);
   return value as KubeObject;
+}
+
+/** Names no API server would take; checked here so the error names the file, and nothing is sent. */
+function nameProblems(apiVersion: string, kind: string, meta: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const name = meta.name as string;
+  const badName = objectNameProblem(apiVersion, kind, name);
+  if (badName) problems.push(`'metadata.name' ${JSON.stringify(name)} is invalid: ${badName}`);
+  if (typeof meta.namespace === 'string' && meta.namespace !== '') {
+    const badNamespace = namespaceProblem(meta.namespace);
+    if (badNamespace) problems.push(`'metadata.namespace' ${JSON.stringify(meta.namespace)} is invalid: ${badNamespace}`);
+  }
+  return problems;
 }
 
 function rejectDuplicates(objects: KubeObject[]): void {

@@ -3,10 +3,10 @@
 // would for real) and the answer is compared with the live object. Nothing is
 // written. With prune, the inventory says which objects the app had before.
 import type { Kube, KubeObject, ObjectRef, ResourceMapping } from '../kube/types.js';
-import { KubeError, isConflict, isNotFound } from '../kube/errors.js';
+import { KubeError, isConflict, isForbidden, isNotFound, isUnauthorized } from '../kube/errors.js';
 import { errorMessage } from './errors.js';
 import { groupOf, keyOf, refOf, subjectOf } from './changeset.js';
-import { appLabels, readInventory, APP_LABEL } from './inventory.js';
+import { appLabels, inventoryRef, readInventory, APP_LABEL } from './inventory.js';
 import { sameObject } from './normalize.js';
 import { DEFAULT_CONCURRENCY, mapLimit } from './pool.js';
 import { fetchLive } from './live.js';
@@ -37,7 +37,7 @@ export async function plan(kube: Kube, opts: PlanOptions): Promise<Plan> {
   const inventory = opts.prune ? await readInventory(kube, opts.app, opts.namespace, opts.signal) : undefined;
   if (errors.length > 0) return { changeSet: { changes: [] }, errors, inventory };
 
-  const live = await fetchLive(kube, prepared.filter((p) => p.mapping && !p.deferred).map((p) => ({ desired: p.desired, mapping: p.mapping! })), opts);
+  const live = await readLive(kube, prepared.filter((p) => p.mapping && !p.deferred).map((p) => ({ desired: p.desired, mapping: p.mapping! })), opts);
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
 
   // Namespaces and CRDs first: whether they exist decides how the rest can be planned.
@@ -45,7 +45,8 @@ export async function plan(kube: Kube, opts: PlanOptions): Promise<Plan> {
   const rest = prepared.filter((p) => !isClusterStage(p.desired));
   const planned = new Map<PlannedChange['desired'], PlannedChange>();
   const planOne = async (p: Prepared): Promise<void> => {
-    planned.set(p.desired, await planObject(kube, p, live.get(keyOf(refOf(p.desired))), opts, errors));
+    const key = keyOf(refOf(p.desired));
+    planned.set(p.desired, await planObject(kube, p, { live: live.objects.get(key), refused: live.refused.get(key) }, opts, errors));
   };
   await mapLimit(first, concurrency, planOne);
   const newNamespaces = new Set(
@@ -57,7 +58,7 @@ export async function plan(kube: Kube, opts: PlanOptions): Promise<Plan> {
   await mapLimit(rest, concurrency, planOne);
 
   const changes = prepared.map((p) => planned.get(p.desired)!);
-  if (inventory) changes.push(...(await planPrunes(kube, inventory.objects, byKey, opts)));
+  if (inventory) changes.push(...(await planPrunes(kube, inventory.objects, byKey, opts, errors)));
   return { changeSet: { changes }, errors, inventory };
 }
 
@@ -76,13 +77,14 @@ async function prepare(kube: Kube, opts: PlanOptions, errors: EngineError[]): Pr
     try {
       mapping = await kube.resolve(obj.apiVersion, obj.kind, opts.signal);
     } catch (err) {
+      if (isUnauthorized(err)) throw err;
       if (isNotFound(err) && crdKinds.has(`${groupOf(obj.apiVersion)}/${obj.kind}`)) {
         // Defined by a CRD of this same deploy: assume namespaced unless it says otherwise (checked after stage one).
         desired.metadata.namespace ??= opts.namespace;
         desired.metadata.labels = { ...desired.metadata.labels, ...appLabels(opts.app) };
         return { desired, deferred: 'crd' as const };
       }
-      errors.push({ subject, message: errorMessage(err), fatal: true, cause: err });
+      errors.push({ subject, message: `${subject}: ${errorMessage(err)}`, fatal: true, cause: err });
       return { desired };
     }
     if (mapping.namespaced) {
@@ -92,7 +94,7 @@ async function prepare(kube: Kube, opts: PlanOptions, errors: EngineError[]): Pr
           subject,
           fatal: true,
           message:
-            `the namespace from the provided object "${obj.metadata.namespace}" does not match the namespace "${opts.namespace}". ` +
+            `${subject}: the namespace from the provided object "${obj.metadata.namespace}" does not match the namespace "${opts.namespace}". ` +
             `You must pass '--namespace=${obj.metadata.namespace}' to perform this operation.`,
         });
       }
@@ -105,60 +107,143 @@ async function prepare(kube: Kube, opts: PlanOptions, errors: EngineError[]): Pr
   });
 }
 
+/** What the cluster showed of an object before planning it. */
+interface LiveRead {
+  live?: KubeObject;
+  /** Reading it was refused (403): what it is now cannot be known. */
+  refused?: KubeError;
+}
+
+/** The live objects, and for each one the cluster would not show, the refusal. */
+interface LiveState {
+  objects: Map<string, KubeObject>;
+  refused: Map<string, KubeError>;
+}
+
+async function readLive(kube: Kube, items: Array<{ desired: KubeObject; mapping: ResourceMapping }>, opts: PlanOptions): Promise<LiveState> {
+  try {
+    return { objects: await fetchLive(kube, items, opts), refused: new Map() };
+  } catch (err) {
+    if (!isForbidden(err)) throw err;
+  }
+  // Some read was refused: read object by object to learn exactly which, so
+  // that each refused object gets its own line and the others are planned.
+  const state: LiveState = { objects: new Map(), refused: new Map() };
+  await mapLimit(items, opts.concurrency ?? DEFAULT_CONCURRENCY, async ({ desired }) => {
+    const ref = refOf(desired);
+    try {
+      const found = await kube.find(ref, { signal: opts.signal });
+      if (found) state.objects.set(keyOf(ref), found);
+    } catch (err) {
+      if (!isForbidden(err)) throw err;
+      state.refused.set(keyOf(ref), err);
+    }
+  });
+  return state;
+}
+
 async function planObject(
   kube: Kube,
   p: Prepared,
-  live: KubeObject | undefined,
+  { live, refused }: LiveRead,
   opts: PlanOptions,
   errors: EngineError[],
 ): Promise<PlannedChange> {
   const ref = refOf(p.desired);
   const base = { ref, subject: subjectOf(ref), desired: p.desired };
+  const fail = (err: unknown): PlannedChange => {
+    if (isUnauthorized(err)) throw err;
+    errors.push(objectError(base.subject, err));
+    return { ...base, action: 'failed', before: live, error: errorMessage(err) };
+  };
   if (!p.mapping && !p.deferred) return { ...base, action: 'skipped', error: 'not planned' };
-  if (p.deferred) return { ...base, action: live ? 'configured' : 'created', before: live, after: p.desired, deferred: p.deferred };
+  if (p.deferred) {
+    if (refused) return fail(refused);
+    return { ...base, action: live ? 'configured' : 'created', before: live, after: p.desired, deferred: p.deferred };
+  }
   const manager = opts.fieldManager ?? DEFAULT_FIELD_MANAGER;
   if (live && applyIsNoop(live, p.desired, manager)) return { ...base, action: 'unchanged', before: live, after: live };
+  let after: KubeObject;
   try {
-    const after = await kube.apply(p.desired, {
+    // Tried even when reading was refused: a refused write is what matters most to report.
+    after = await kube.apply(p.desired, {
       dryRun: true,
       force: opts.forceConflicts,
       fieldManager: manager,
       signal: opts.signal,
     });
-    if (!live) return { ...base, action: 'created', after };
-    return { ...base, action: sameObject(live, after) ? 'unchanged' : 'configured', before: live, after };
   } catch (err) {
-    const conflict = isConflict(err);
-    const message = `${base.subject} apply failed: ${errorMessage(err)}`;
-    errors.push({ subject: base.subject, message, fatal: !conflict, cause: err });
-    return { ...base, action: 'failed', before: live, error: errorMessage(err) };
+    return fail(err);
   }
+  // Allowed to write but not to read: whether it would be created or changed cannot be told.
+  if (refused) return fail(refused);
+  if (!live) return { ...base, action: 'created', after };
+  return { ...base, action: sameObject(live, after) ? 'unchanged' : 'configured', before: live, after };
 }
 
-/** Inventory objects the manifests no longer have, that still exist and still belong to the app. */
+/**
+ * One line per object. A refusal already says the verb, the resource and
+ * where; "apply failed" would suggest a write was tried. A conflict is not
+ * fatal here: the command decides (--force-conflicts).
+ */
+function objectError(subject: string, err: unknown): EngineError {
+  const message = isForbidden(err) ? `${subject}: ${errorMessage(err)}` : `${subject} apply failed: ${errorMessage(err)}`;
+  return { subject, message, fatal: !isConflict(err), cause: err };
+}
+
+/**
+ * Inventory objects the manifests no longer have, that still exist and still
+ * belong to the app. All or nothing: if any of them cannot be read, or the
+ * cluster would refuse to delete it, nothing is pruned, since deciding on part
+ * of the picture could delete what should stay.
+ */
 async function planPrunes(
   kube: Kube,
   inventory: ObjectRef[],
   current: Map<string, Prepared>,
   opts: PlanOptions,
+  errors: EngineError[],
 ): Promise<PlannedChange[]> {
-  const gone = inventory.filter((r) => !current.has(keyOf(r)));
-  const found = await mapLimit(gone, opts.concurrency ?? DEFAULT_CONCURRENCY, async (ref) => {
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  const problems: EngineError[] = [];
+  /** The step's answer; undefined when the object is gone (or its kind no longer served: a CRD removed), or the step failed. */
+  const check = async <T>(ref: ObjectRef, doing: string, step: () => Promise<T>): Promise<T | undefined> => {
     try {
-      return await kube.find(ref, { signal: opts.signal });
+      return await step();
     } catch (err) {
-      // Its kind is no longer served (CRD removed): nothing left to prune.
-      if (err instanceof KubeError && isNotFound(err)) return undefined;
-      throw err;
+      if (isNotFound(err)) return undefined;
+      if (!(err instanceof KubeError) || isUnauthorized(err)) throw err;
+      const subject = subjectOf(ref);
+      problems.push({ subject, message: `${subject}: ${doing}: ${errorMessage(err)}`, fatal: true, cause: err });
+      return undefined;
     }
-  });
-  const prunes: PlannedChange[] = [];
-  gone.forEach((ref, i) => {
-    const live = found[i];
-    // Someone else took the object over (relabelled it): it is no longer the app's to delete.
-    if (!live || live.metadata.labels?.[APP_LABEL] !== opts.app || live.metadata.deletionTimestamp) return;
-    const liveRef = refOf(live);
-    prunes.push({ ref: liveRef, subject: subjectOf(liveRef), action: 'pruned', before: live, desired: live });
-  });
-  return prunes;
+  };
+  const refuse = (why: string): PlannedChange[] => {
+    const record = subjectOf(inventoryRef(opts.app, opts.namespace));
+    const count = problems.length === 1 ? '1 object' : `${problems.length} objects`;
+    errors.push(...problems, { subject: record, message: `not pruning: ${count} of app ${opts.app}'s inventory (${record}) ${why}`, fatal: true });
+    return [];
+  };
+
+  const gone = inventory.filter((r) => !current.has(keyOf(r)));
+  const found = await mapLimit(gone, concurrency, (ref) => check(ref, 'cannot tell whether to prune it', () => kube.find(ref, { signal: opts.signal })));
+  if (problems.length > 0) return refuse('cannot be read, and prune deletes only on a complete picture');
+
+  // Someone else took an object over (relabelled it): it is no longer the app's to delete.
+  const owned = found.filter((live): live is KubeObject => !!live && live.metadata.labels?.[APP_LABEL] === opts.app && !live.metadata.deletionTimestamp);
+  // Deleted as a dry run first, so that a delete the cluster would refuse
+  // stops the deploy before its first write, like any other refused change.
+  const deletable = await mapLimit(owned, concurrency, (live) =>
+    check(refOf(live), 'cannot prune it', async () => {
+      await kube.delete(refOf(live), { dryRun: true, propagationPolicy: 'Background', uid: live.metadata.uid, signal: opts.signal });
+      return live;
+    }),
+  );
+  if (problems.length > 0) return refuse('cannot be deleted, and prune deletes all it should or nothing');
+  return deletable
+    .filter((live): live is KubeObject => live !== undefined)
+    .map((live) => {
+      const ref = refOf(live);
+      return { ref, subject: subjectOf(ref), action: 'pruned', before: live, desired: live };
+    });
 }

@@ -2,6 +2,7 @@
 // with --all or -l. Types are matched by kind, plural, singular or short name,
 // optionally qualified by group (`deployments.apps`).
 import { UsageError } from './errors.js';
+import { objectNameProblem } from './names.js';
 
 export interface ResourceType {
   apiVersion: string;
@@ -89,17 +90,25 @@ export function parseResourceArgs(args: string[], selecting: boolean): ResourceS
         if (slash <= 0 || !name || name.includes('/')) {
           throw new UsageError(`arguments in resource/name form must have a single resource and name: "${a}"`);
         }
-        return { type: lookup(a.slice(0, slash)), name };
+        return named(lookup(a.slice(0, slash)), name);
       }),
     };
   }
   const [typeArg, ...names] = args as [string, ...string[]];
   const types = typeArg.split(',').filter(Boolean).map(lookup);
+  if (types.length === 0) throw new UsageError(`"${typeArg}" names no resource type; use TYPE NAME or TYPE/NAME, such as deployment/web`);
   if (names.length === 0) {
     if (!selecting) throw new UsageError(`resource(s) were provided, but no name was specified`);
     return { named: [], listed: types };
   }
   if (selecting) throw new UsageError('names cannot be provided when a selector or --all is specified');
   if (types.length > 1) throw new UsageError(`names can only be given with a single resource type, not "${typeArg}"`);
-  return { listed: [], named: names.map((name) => ({ type: types[0]!, name })) };
+  return { listed: [], named: names.map((name) => named(types[0]!, name)) };
+}
+
+/** A name no object of the type can have is a typo to report, not a "not found" to look up. */
+function named(type: ResourceType, name: string): { type: ResourceType; name: string } {
+  const why = objectNameProblem(type.apiVersion, type.kind, name);
+  if (why) throw new UsageError(`invalid name "${name}" for ${type.plural}: ${why}`);
+  return { type, name };
 }

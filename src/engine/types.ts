@@ -36,6 +36,7 @@ export interface PlanOptions {
   concurrency?: number;
   /** 'gdeploy' when absent. */
   fieldManager?: string;
+  /** Aborts the requests themselves (a cancelled wait); see DeployOptions.halt for stopping a deploy cleanly. */
   signal?: AbortSignal;
 }
 
@@ -46,6 +47,13 @@ export interface DeployOptions extends PlanOptions {
   revision?: Revision;
   /** Progress, in order, for live output. */
   onEvent?: (ev: DeployEvent) => void;
+  /**
+   * Stops the deploy cleanly (SIGINT, SIGTERM): no write starts once it fires,
+   * writes in flight finish, the rest is reported skipped, prune does not run,
+   * and the inventory still lists every object that may exist. Its reason
+   * (an Error) says why, e.g. "interrupted by SIGINT".
+   */
+  halt?: AbortSignal;
 }
 
 /** A Deployment, StatefulSet, DaemonSet, ReplicaSet or Job the deploy changed: what a rollout watcher waits for. */
@@ -62,6 +70,7 @@ export interface ChangedWorkload {
 /** An error tied to an object when there is one. */
 export interface EngineError {
   subject?: string;
+  /** A whole line: it names its object itself ("Deployment/prod/web apply failed: ..."). */
   message: string;
   /**
    * False only for errors that leave the rest of the deploy valid (a field
@@ -98,6 +107,8 @@ export interface DeployResult {
   errors: EngineError[];
   /** True when nothing was written (dry run, or planning failed). */
   dryRun: boolean;
+  /** Set when `halt` stopped the deploy before it was done: why, e.g. "interrupted by SIGINT". */
+  interrupted?: string;
 }
 
 export type DeployEvent =

@@ -296,7 +296,8 @@ export function checkRefName(name: string, flag: string): void {
   if (name.startsWith('-')) {
     throw new UsageError(`refusing ${flag} "${name}": it starts with "-" and would be read as a git option`);
   }
-  if (name === '' || /[\s~^:?*[\\\0-\x1f\x7f]|\.\.|@\{|\/\/|\.lock$|^\/|\/$|\.$/.test(name)) {
+  // git check-ref-format's rules; a name git would refuse is a typo, reported against the flag.
+  if (name === '' || name === '@' || /[\s~^:?*[\\\0-\x1f\x7f]|\.\.|@\{|\/\/|\.lock(\/|$)|(^|\/)\.|^\/|\/$|\.$/.test(name)) {
     throw new UsageError(`${flag} "${name}" is not a valid git reference name`);
   }
 }

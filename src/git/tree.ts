@@ -31,10 +31,12 @@ const BLOBS_PER_READ = 200;
 /** Normalises --path to a repository-relative path ('' for the root); refuses anything that escapes. */
 export function normaliseRepoPath(input: string): string {
   if (input.includes('\0')) throw new UsageError('--path contains a NUL character');
-  if (posix.isAbsolute(input) || /^[A-Za-z]:[\\/]/.test(input)) {
+  // Backslashes count as separators: `\etc` is as absolute as `/etc`.
+  const slashed = input.replace(/\\/g, '/');
+  if (posix.isAbsolute(slashed) || /^[A-Za-z]:\//.test(slashed)) {
     throw new UsageError(`--path "${input}" must be relative to the repository root`);
   }
-  const norm = posix.normalize(input.replace(/\\/g, '/')).replace(/\/+$/, '');
+  const norm = posix.normalize(slashed).replace(/\/+$/, '');
   if (norm === '..' || norm.startsWith('../')) {
     throw new UsageError(`--path "${input}" leaves the repository`);
   }

@@ -72,12 +72,12 @@ function parseSchemeUrl(raw: string, scheme: string): RepoUrl {
     throw new UsageError(`invalid repository URL: ${redactUserInfo(raw)}`);
   }
   if (transport === 'file') {
-    const path = fileURLToPath(url);
+    const path = filePath(url, raw);
     return { transport, fetchUrl: path, display: path, name: repoName(path) };
   }
   if (url.hostname === '') throw new UsageError(`invalid repository URL (no host): ${redactUserInfo(raw)}`);
-  const username = url.username ? decodeURIComponent(url.username) : undefined;
-  const password = url.password ? decodeURIComponent(url.password) : undefined;
+  const username = url.username ? decodeUserInfo(url.username, 'user name') : undefined;
+  const password = url.password ? decodeUserInfo(url.password, 'password') : undefined;
   const name = repoName(url.pathname);
   if (transport === 'http' || transport === 'https') {
     url.username = '';
@@ -90,6 +90,24 @@ function parseSchemeUrl(raw: string, scheme: string): RepoUrl {
     throw new UsageError('refusing a password in an ssh:// or git:// URL', 'use an ssh key or agent');
   }
   return { transport, fetchUrl: url.toString(), display: url.toString(), name };
+}
+
+function filePath(url: URL, raw: string): string {
+  try {
+    return fileURLToPath(url);
+  } catch {
+    // A host other than localhost, or an encoded '/' in the path: not a local file.
+    throw new UsageError(`invalid file:// repository URL "${redactUserInfo(raw)}"`, 'use file:///absolute/path or a plain path');
+  }
+}
+
+function decodeUserInfo(encoded: string, what: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    // Never echo it: this is a credential.
+    throw new UsageError(`invalid repository URL: the ${what} is not valid percent-encoding`);
+  }
 }
 
 /** Last path segment without `.git`, in the form Kubernetes names allow. */

@@ -1,7 +1,7 @@
 // What `sync` and `rollback` share between flags and the GitOps engine: the
 // release flags checked and turned into settings, and signal handling that
-// turns SIGINT/SIGTERM into an exit code.
-import { parseDuration } from '../commands/shared.js';
+// turns SIGINT/SIGTERM into an exit code (`apply` uses it too).
+import { durationFlag, positiveIntegerFlag } from '../commands/shared.js';
 import { log } from '../ui/log.js';
 import type { Kube } from '../kube/types.js';
 import type { EmitFn } from './events.js';
@@ -24,15 +24,13 @@ export interface ParsedReleaseFlags {
   concurrency: number;
 }
 
-/** Checks the shared flags; problems are appended for assertValid. */
-export function parseReleaseFlags(flags: ReleaseFlags, problems: string[]): ParsedReleaseFlags {
-  const timeoutMs = parseDuration(flags.timeout);
-  const lockWaitMs = parseDuration(flags.lockTimeout);
-  const concurrency = Number(flags.concurrency);
-  if (timeoutMs === undefined) problems.push(`--timeout must be a duration such as 90s or 5m, got "${flags.timeout}"`);
-  if (lockWaitMs === undefined) problems.push(`--lock-timeout must be a duration such as 30s, got "${flags.lockTimeout}"`);
-  if (!Number.isInteger(concurrency) || concurrency < 1) problems.push(`--concurrency must be a positive integer, got "${flags.concurrency}"`);
-  return { timeoutMs: timeoutMs ?? 0, lockWaitMs: lockWaitMs ?? 0, concurrency };
+/** Checks the flags `apply`, `sync` and `rollback` share; problems are appended for assertValid. */
+export function parseReleaseFlags(flags: Pick<ReleaseFlags, 'timeout' | 'lockTimeout' | 'concurrency'>, problems: string[]): ParsedReleaseFlags {
+  return {
+    timeoutMs: durationFlag('--timeout', flags.timeout, problems),
+    lockWaitMs: durationFlag('--lock-timeout', flags.lockTimeout, problems),
+    concurrency: positiveIntegerFlag('--concurrency', flags.concurrency, problems),
+  };
 }
 
 export type CommandSettings = ReleaseSettings & { lockWaitMs: number; rollbackOnFailure: boolean };
@@ -67,7 +65,7 @@ export function releaseSettings(
  * command ends with 130/143 whatever `fn` returned or threw.
  */
 export async function interruptible(fn: (signal: AbortSignal) => Promise<number>): Promise<number> {
-  const interrupt = catchInterrupts((sig) => log.info(`${sig}: finishing the current step, then stopping (again to stop at once)`));
+  const interrupt = catchInterrupts((sig) => log.info(`${sig}: starting no new write; finishing those in flight, then stopping (a second ${sig} stops at once)`));
   try {
     const code = await fn(interrupt.signal);
     return interrupt.exitCode() ?? code;

@@ -1,7 +1,9 @@
-// SIGINT and SIGTERM end a sync or rollback cleanly: the step in progress
-// finishes (an apply is never cut off half-way), waiting stops, the lock is
-// released, and the command returns 130 or 143 for src/cli.ts to exit with.
-// A second signal is not caught: it ends the process at once, as usual.
+// SIGINT and SIGTERM end an apply, sync or rollback cleanly: no new write
+// starts, writes in flight finish (a request cut off mid-way leaves a state
+// nobody can describe), waiting stops, the revision is recorded as
+// interrupted, the lock is released, and the command returns 130 or 143 for
+// src/cli.ts to exit with. A second signal is not caught: it ends the process
+// at once, as usual.
 import { ExitCode } from '../engine/errors.js';
 
 export interface Interrupt {

@@ -4,6 +4,7 @@
 import { deploy } from '../engine/deploy.js';
 import { ExitCode, errorMessage } from '../engine/errors.js';
 import { hasChanges } from '../engine/changeset.js';
+import { interruptedSummary } from '../engine/halt.js';
 import { inventorySubjects, type RevisionRecord, type RevisionResult } from '../engine/history.js';
 import { revert } from '../engine/revert.js';
 import type { ChangedWorkload, DeployResult } from '../engine/types.js';
@@ -23,7 +24,10 @@ export interface ReleaseSettings {
   wait: boolean;
   timeoutMs: number;
   concurrency?: number;
-  /** Interrupts waiting for rollouts. Applying is never cut off half-way. */
+  /**
+   * SIGINT/SIGTERM: waits stop at once; a deploy in progress starts no further
+   * write, lets those in flight finish and reports the rest skipped (DeployOptions.halt).
+   */
   signal?: AbortSignal;
   emit: EmitFn;
 }
@@ -91,6 +95,7 @@ export async function release(
       // Git is the source of truth: fields someone changed by hand are taken back, as Flux does.
       forceConflicts: true,
       concurrency: s.concurrency,
+      halt: s.signal,
       revision: { sha: target.sha, ref: target.branch ?? target.ref, source: source.url.display, path: source.path, message: commit.subject },
     });
   } catch (err) {
@@ -100,10 +105,13 @@ export async function release(
     result.changeSet.changes.filter((c) => c.action !== 'pruned' && c.action !== 'failed' && c.action !== 'skipped').map((c) => c.ref),
   );
   const done = { ...base, commit, deploy: result, inventory, changed: !result.dryRun && hasChanges(result.changeSet) };
+  if (result.interrupted) {
+    // The command turns an interruption into 130 or 143; ERROR stands in until then.
+    const reason = [interruptedSummary(result.changeSet, result.interrupted), ...result.errors.map((e) => e.message)].join('; ');
+    return { ...done, result: 'interrupted', exitCode: ExitCode.ERROR, reason };
+  }
   if (result.errors.length > 0) {
-    const first = result.errors[0]!;
-    const reason = first.subject ? `${first.subject}: ${first.message}` : first.message;
-    return { ...done, result: 'failed', exitCode: ExitCode.ERROR, reason };
+    return { ...done, result: 'failed', exitCode: ExitCode.ERROR, reason: result.errors[0]!.message };
   }
   if (result.dryRun || !s.wait || result.changedWorkloads.length === 0) {
     return { ...done, result: 'succeeded', exitCode: ExitCode.OK };

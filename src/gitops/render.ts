@@ -5,7 +5,7 @@ import yaml from 'js-yaml';
 import { kubectlName, toJSON, type ChangeSetJSON } from '../engine/changeset.js';
 import type { RevisionRecord } from '../engine/history.js';
 import type { ObjectRef } from '../kube/types.js';
-import { renderLines, renderSummary } from '../ui/changeset.js';
+import { renderIncomplete, renderLines, renderSummary } from '../ui/changeset.js';
 import { color } from '../ui/colors.js';
 import { log } from '../ui/log.js';
 import { failureLines, outcomeMessage, rolloutProgress, summaryLines, workloadLabel, type RolloutProgress } from '../ui/progress.js';
@@ -130,6 +130,8 @@ export function gitopsRenderer(opts: { app: string; namespace: string; format: F
     if (o.deploy) {
       for (const line of renderLines(o.deploy.changeSet, o.deploy.dryRun)) log.result(line);
       if (o.deploy.changeSet.changes.length > 0 && !opts.watching) log.result('\n' + renderSummary(o.deploy.changeSet));
+      const incomplete = renderIncomplete(o.deploy.changeSet, o.deploy.dryRun);
+      if (incomplete) log.result(incomplete);
     }
     if (o.rollout) {
       for (const line of summaryLines(o.rollout, label)) log.info(line);

@@ -124,7 +124,8 @@ export async function deployAndRecord(
     }
   }
 
-  const repeat = again && last?.result === outcome.result;
+  // A pass that ends as the last one did is not a new revision; an interrupted one always is.
+  const repeat = again && last?.result === outcome.result && outcome.result !== 'interrupted';
   if (s.dryRun || repeat) {
     if (repeat && outcome.changed && outcome.result === 'succeeded' && outcome.deploy) {
       const changes = outcome.deploy.changeSet.changes.filter((c) => c.action === 'created' || c.action === 'configured' || c.action === 'pruned');

@@ -1,8 +1,8 @@
 // `sync --watch`: a sync pass on every tick, like Flux's reconcile loop. A new
 // commit is deployed; an unchanged one is re-applied, which puts back anything
 // changed by hand. A pass that fails is reported and retried with exponential
-// backoff; the loop itself ends only when `stop` fires, after the step in
-// progress has finished.
+// backoff; the loop itself ends only when `stop` fires: a deploy in progress
+// then starts no further write and its pass is recorded as interrupted.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCode, GdeployError, errorMessage } from '../engine/errors.js';
 import { newSyncState, syncOnce, type SyncSettings } from './sync.js';
@@ -12,7 +12,7 @@ export interface WatchSettings extends SyncSettings {
   intervalMs: number;
   /** Longest wait between retries of a failing pass. */
   maxBackoffMs?: number;
-  /** Ends the loop; the pass in progress finishes its current step first. */
+  /** Ends the loop; the pass in progress halts its deploy between writes (see ReleaseSettings.signal). */
   stop: AbortSignal;
   /** Ends the loop after this many passes (tests and benchmarks). */
   maxPasses?: number;

@@ -55,8 +55,62 @@ export class KubeError extends GdeployError {
     const reason = s?.reason || reasonForCode(code);
     const text = typeof body === 'string' ? body.trim() : '';
     const message = s?.message || text || `${req.method} ${req.url}: ${code} ${reason}`;
-    return new KubeError({ code, reason, message, causes: s?.details?.causes, subject: req.subject, ...req });
+    const init: KubeErrorInit = { code, reason, message, causes: s?.details?.causes, subject: req.subject, ...req };
+    // The server cannot say whose credentials it refused; the caller, knowing the kubeconfig, may say more.
+    if (code === 401) {
+      return new KubeError({ ...init, hint: 'the credentials were refused: check the user of the kubeconfig context in use, or get new credentials' });
+    }
+    const denial = code === 403 ? parseDenial(message) : undefined;
+    if (denial) return new KubeError({ ...init, message: denialMessage(denial), hint: denialHint(denial) });
+    return new KubeError(init);
   }
+}
+
+/** What an authorizer refused: who may not do what, where. */
+export interface Denial {
+  user: string;
+  verb: string;
+  /** The plural, with its API group and subresource as kubectl spells it: `deployments.apps`, `configmaps`, `deployments.apps/scale`. */
+  resource: string;
+  /** The object, when the request named one. */
+  name?: string;
+  /** undefined: at the cluster scope (or across all namespaces). */
+  namespace?: string;
+  /** What the authorizer added after the decision (e.g. `RBAC: role "x" not found`). */
+  detail?: string;
+}
+
+// kube-apiserver words every authorization failure alike (whatever the
+// authorizer: RBAC, webhook, node), through apierrors.NewForbidden:
+//   <resource>[.<group>] ["<name>"] is forbidden: User "<user>" cannot <verb> resource "<resource>[/<sub>]"
+//   in API group "<group>" (in the namespace "<ns>" | at the cluster scope)[: <authorizer's reason>]
+// Other 403s (an admission plugin refusing a write into a terminating
+// namespace, say) say something else and keep the server's words.
+const DENIAL =
+  /^(?:\S+ (?:"(?<name>[^"]*)" )?is forbidden: )?User "(?<user>[^"]*)" cannot (?<verb>\S+) resource "(?<plural>[^"/]+)(?:\/(?<sub>[^"]+))?" in API group "(?<group>[^"]*)"(?: in the namespace "(?<namespace>[^"]*)"| at the cluster scope)(?::\s*(?<detail>[\s\S]*))?$/;
+
+export function parseDenial(message: string): Denial | undefined {
+  const g = DENIAL.exec(message)?.groups;
+  if (!g) return undefined;
+  const resource = (g.group ? `${g.plural}.${g.group}` : g.plural!) + (g.sub ? `/${g.sub}` : '');
+  const d: Denial = { user: g.user!, verb: g.verb!, resource };
+  if (g.name) d.name = g.name;
+  if (g.namespace) d.namespace = g.namespace;
+  if (g.detail?.trim()) d.detail = g.detail.trim();
+  return d;
+}
+
+/** `forbidden: cannot patch deployments.apps "web" in namespace "team-b" (user "jane")`: the verb, the resource with its group, where, and who. */
+export function denialMessage(d: Denial): string {
+  const object = d.name ? `${d.resource} "${d.name}"` : d.resource;
+  const where = d.namespace ? `in namespace "${d.namespace}"` : 'at the cluster scope';
+  return `forbidden: cannot ${d.verb} ${object} ${where} (user "${d.user}")${d.detail ? `: ${d.detail}` : ''}`;
+}
+
+function denialHint(d: Denial): string {
+  const grant = d.namespace ? `a Role in namespace ${d.namespace}` : 'a ClusterRole';
+  const scope = d.namespace ? ` -n ${d.namespace}` : '';
+  return `\`kubectl auth can-i --list${scope}\` shows what you may do; ${d.verb} on ${d.resource} needs ${grant} that allows it`;
 }
 
 function isStatus(body: unknown): body is Status {
@@ -91,4 +145,5 @@ export const isConflict = (err: unknown): err is KubeError => err instanceof Kub
 export const isAlreadyExists = (err: unknown): err is KubeError => err instanceof KubeError && err.reason === 'AlreadyExists';
 export const isInvalid = (err: unknown): err is KubeError => err instanceof KubeError && err.code === 422;
 export const isForbidden = (err: unknown): err is KubeError => err instanceof KubeError && err.code === 403;
+export const isUnauthorized = (err: unknown): err is KubeError => err instanceof KubeError && err.code === 401;
 export const isGone = (err: unknown): err is KubeError => err instanceof KubeError && err.code === 410;

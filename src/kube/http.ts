@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { KubeError } from './errors.js';
-import { backoffMs, DEFAULT_RETRY, retriable, sleep, type RetryPolicy } from './retry.js';
+import { backoffMs, deliveryOf, DEFAULT_RETRY, retriable, retriableConnection, sleep, type RetryPolicy } from './retry.js';
 
 export interface Credentials {
   /** TLS options for the agent (ca, cert, key, rejectUnauthorized, servername). */
@@ -24,6 +24,8 @@ export interface TransportOptions {
   log?: (line: string) => void;
   maxSockets?: number;
   retry?: RetryPolicy;
+  /** How long a request may go without a byte from the server before its connection counts as dead (ms). */
+  idleTimeoutMs?: number;
 }
 
 export interface Request {
@@ -39,11 +41,36 @@ export interface Request {
 
 const USER_AGENT = 'gdeploy';
 
+/**
+ * The API server ends every request but a watch within a minute (its
+ * --request-timeout), so longer silence means a connection that died without
+ * a word, as across a server restart behind a load balancer.
+ */
+const DEFAULT_IDLE_TIMEOUT_MS = 70_000;
+
+const MAYBE_ACTED = 'an attempt may have reached the server before its connection broke';
+
+/** A request that got no HTTP answer: the connection could not be opened, was cut, or went silent. */
+class ConnectionFailure extends Error {
+  constructor(
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export class Transport {
   readonly server: URL;
   private readonly secure: boolean;
   private creds: Credentials | undefined;
   private agent: http.Agent | undefined;
+  /**
+   * Set when a request spent its whole retry budget failing to reach the
+   * server; cleared by the next answer. While set, requests try once: the
+   * budget is spent once per outage, not once per object of a large apply.
+   */
+  private unreachable = false;
 
   constructor(private readonly opts: TransportOptions) {
     this.server = new URL(opts.server);
@@ -54,16 +81,22 @@ export class Transport {
   async json<T>(req: Request): Promise<T> {
     const policy = this.opts.retry ?? DEFAULT_RETRY;
     let refreshed = false;
+    // Whether an attempt broke after writing the request: its effect is then unknown.
+    let maybeActed = false;
     for (let attempt = 1; ; attempt++) {
       let res: Awaited<ReturnType<Transport['send']>>;
       try {
         res = await this.send(req);
       } catch (err) {
-        // A connection that failed or was reset: status 0, retried like a 503.
-        if (req.signal?.aborted || !(err instanceof KubeError) || !retriable(req.method, 0) || attempt >= policy.attempts) throw err;
+        if (req.signal?.aborted) throw req.signal.reason ?? err;
+        if (!(err instanceof ConnectionFailure)) throw err;
+        maybeActed ||= deliveryOf(err.code) === 'maybe sent' && req.method !== 'GET';
+        if (this.unreachable || !retriableConnection(req.method, err.code) || attempt >= policy.attempts) throw this.gaveUp(req, err, attempt, policy, maybeActed);
+        this.opts.log?.(`${req.method} ${this.url(req).href} ${err.code}: retrying (attempt ${attempt + 1} of ${policy.attempts})`);
         await sleep(backoffMs(policy, attempt, undefined), req.signal);
         continue;
       }
+      this.unreachable = false;
       if (res.status === 401 && !refreshed) {
         // Tokens from exec plugins expire; fetch new ones once before giving up.
         refreshed = true;
@@ -79,7 +112,11 @@ export class Transport {
         continue;
       }
       const err = KubeError.fromStatus(res.status, body, { method: req.method, url: res.url, subject: req.subject });
-      if (retriable(req.method, res.status)) err.message = `${err.message} (gave up after ${attempt} attempts)`;
+      const notes: string[] = [];
+      if (retriable(req.method, res.status)) notes.push(`gave up after ${attempt} attempts`);
+      // A 409 or 404 may answer our own earlier attempt, which went through before its connection broke.
+      if (maybeActed) notes.push(MAYBE_ACTED);
+      if (notes.length > 0) err.message = `${err.message} (${notes.join('; ')})`;
       throw err;
     }
   }
@@ -146,6 +183,28 @@ export class Transport {
     this.agent?.destroy();
   }
 
+  /** The error for a request that got no answer, saying why it was not (or no longer) retried. */
+  private gaveUp(req: Request, failure: ConnectionFailure, attempt: number, policy: RetryPolicy, maybeActed: boolean): KubeError {
+    const why: string[] = [];
+    if (!retriableConnection(req.method, failure.code)) {
+      // A POST may have created its object before the connection broke; sending it again could create a second one.
+      if (maybeActed) why.push('not retried: the server may have acted on it');
+    } else {
+      if (attempt >= policy.attempts) this.unreachable = true;
+      why.push(attempt >= policy.attempts ? `gave up after ${attempt} attempts` : 'not retried: earlier requests already spent their retries on this server');
+      if (maybeActed) why.push(MAYBE_ACTED);
+    }
+    this.opts.log?.(`${req.method} ${this.url(req).href} ${failure.code ?? 'failed'}: ${why.length > 0 ? why.join('; ') : 'not retried'}`);
+    return new KubeError({
+      code: 0,
+      reason: 'ServiceUnavailable',
+      message: why.length > 0 ? `${failure.message} (${why.join('; ')})` : failure.message,
+      subject: req.subject,
+      method: req.method,
+      url: this.url(req).href,
+    });
+  }
+
   private async send(req: Request): Promise<{ status: number; text: string; contentType: string | undefined; url: string; retryAfter: string | undefined }> {
     const { agent, headers } = await this.ready();
     const url = this.url(req);
@@ -155,8 +214,10 @@ export class Transport {
       h['Content-Type'] = req.contentType ?? 'application/json';
       h['Content-Length'] = String(Buffer.byteLength(payload));
     }
+    const idleMs = this.opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     const t0 = performance.now();
     return new Promise((resolve, reject) => {
+      const fail = (err: Error): void => reject(req.signal?.aborted ? req.signal.reason ?? err : connectionFailure(err, this.server));
       const r = (this.secure ? https : http).request(url, { method: req.method, agent, headers: h, signal: req.signal }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -166,9 +227,10 @@ export class Transport {
           const retryAfter = res.headers['retry-after'];
           resolve({ status, text: Buffer.concat(chunks).toString('utf8'), contentType: res.headers['content-type'], url: url.href, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter });
         });
-        res.on('error', reject);
+        res.on('error', fail);
       });
-      r.on('error', (err) => reject(req.signal?.aborted ? req.signal.reason ?? err : connectionError(err, this.server)));
+      r.on('error', fail);
+      r.setTimeout(idleMs, () => r.destroy(Object.assign(new Error(`no answer for ${Math.round(idleMs / 1000)}s`), { code: 'ETIMEDOUT' })));
       r.end(payload);
     });
   }
@@ -210,10 +272,8 @@ function parseBody(text: string, contentType: string | undefined): unknown {
   return text;
 }
 
-function connectionError(err: Error & { code?: string }, server: URL): Error {
-  return new KubeError({
-    code: 0,
-    reason: 'ServiceUnavailable',
-    message: `cannot reach the Kubernetes API server at ${server.origin}: ${err.code ?? ''} ${err.message}`.replace(/\s+/g, ' '),
-  });
+function connectionFailure(err: Error & { code?: string }, server: URL): ConnectionFailure {
+  const what = deliveryOf(err.code) === 'maybe sent' ? 'lost the connection to' : 'cannot reach';
+  const detail = !err.code || err.message.includes(err.code) ? err.message : `${err.code}: ${err.message}`;
+  return new ConnectionFailure(err.code, `${what} the Kubernetes API server at ${server.origin}: ${detail}`.replace(/\s+/g, ' ').trim());
 }

@@ -8,11 +8,12 @@
 // API model), more than a whole `kubectl diff` of 600 objects spends. Static
 // credentials (certificates, tokens, basic auth) are read here; users with
 // `exec` or `auth-provider` go through client-node, which runs the plugins.
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import yaml from 'js-yaml';
-import { GdeployError, UsageError } from '../engine/errors.js';
+import { errorMessage, GdeployError, UsageError } from '../engine/errors.js';
 
 export interface ClusterEntry {
   server: string;
@@ -161,12 +162,10 @@ export interface StaticCredentials {
 export function staticCredentials(sel: Selected): StaticCredentials {
   const { cluster, user } = sel;
   const tls: StaticCredentials['tls'] = {};
-  const ca = material(cluster['certificate-authority-data'], cluster['certificate-authority'], cluster.dir);
+  const ca = material(sel, 'certificate-authority', cluster['certificate-authority-data'], cluster['certificate-authority'], cluster.dir);
   if (ca) tls.ca = ca;
-  const cert = material(user['client-certificate-data'], user['client-certificate'], user.dir);
-  if (cert) tls.cert = cert;
-  const key = material(user['client-key-data'], user['client-key'], user.dir);
-  if (key) tls.key = key;
+  const pair = clientCertificate(sel);
+  if (pair) Object.assign(tls, pair);
   if (cluster['insecure-skip-tls-verify']) tls.rejectUnauthorized = false;
   if (cluster['tls-server-name']) tls.servername = cluster['tls-server-name'];
   const headers: Record<string, string> = {};
@@ -177,10 +176,51 @@ export function staticCredentials(sel: Selected): StaticCredentials {
   return { tls, headers };
 }
 
-function material(data: string | undefined, file: string | undefined, dir: string): Buffer | undefined {
+/**
+ * The user's client certificate and key, checked here as client-go's
+ * tls.X509KeyPair checks them: a pair that cannot work is the kubeconfig's
+ * fault and is said so, not reported later as a server that cannot be reached.
+ * Messages never quote the material.
+ */
+function clientCertificate(sel: Selected): { cert: Buffer; key: Buffer } | undefined {
+  const { user } = sel;
+  const cert = material(sel, 'client-certificate', user['client-certificate-data'], user['client-certificate'], user.dir);
+  const key = material(sel, 'client-key', user['client-key-data'], user['client-key'], user.dir);
+  if (!cert && !key) return undefined;
+  const who = userOf(sel);
+  if (!cert) throw new GdeployError(`${who} has a client key but no client-certificate or client-certificate-data`);
+  if (!key) throw new GdeployError(`${who} has a client certificate but no client-key or client-key-data`);
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(cert);
+  } catch {
+    throw new GdeployError(`the client certificate of ${who} is not a PEM or DER certificate`);
+  }
+  let matches: boolean;
+  try {
+    matches = x509.checkPrivateKey(createPrivateKey(key));
+  } catch {
+    throw new GdeployError(`the client key of ${who} is not a PEM private key (or is encrypted)`);
+  }
+  if (!matches) throw new GdeployError(`the client key of ${who} does not belong to its client certificate`);
+  return { cert, key };
+}
+
+function material(sel: Selected, field: string, data: string | undefined, file: string | undefined, dir: string): Buffer | undefined {
   if (data) return Buffer.from(data, 'base64');
-  if (file) return readFileSync(resolvePath(file, dir));
-  return undefined;
+  if (!file) return undefined;
+  const path = resolvePath(file, dir);
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : errorMessage(err);
+    const owner = field === 'certificate-authority' ? `cluster "${sel.context.cluster}"` : userOf(sel);
+    throw new GdeployError(`cannot read ${field} ${path} of ${owner}: ${reason}`);
+  }
+}
+
+function userOf(sel: Selected): string {
+  return `user "${sel.context.user}" (context "${sel.contextName}")`;
 }
 
 function resolvePath(file: string, dir: string): string {

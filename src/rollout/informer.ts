@@ -4,6 +4,7 @@
 // is no longer in the server's history) makes it list again.
 import type { Kube, KubeObject, TypeRef, WatchEvent } from '../kube/types.js';
 import { isGone } from '../kube/errors.js';
+import { backoffMs, sleep, type RetryPolicy } from '../kube/retry.js';
 
 export type InformerClient = Pick<Kube, 'list' | 'watch'>;
 
@@ -18,10 +19,12 @@ export interface InformerOptions {
   onRetry?: (err: unknown) => void;
 }
 
-// Re-establishing a watch is cheap, but a server that refuses every request
-// must not be hammered.
-const RETRY_MIN_MS = 100;
-const RETRY_MAX_MS = 3000;
+// Re-establishing a watch that ended after a healthy while costs nothing;
+// anything else (a refused request, a 410, a stream that ends at once) waits
+// first, doubling up to a ceiling, so a failing server is not hammered. The
+// wait is jittered so that the informers of one rollout do not come back in
+// step. client-go's reflector backs off the same way.
+const RETRY: RetryPolicy = { attempts: Infinity, baseMs: 100, maxMs: 3000, maxRetryAfterMs: 0 };
 const HEALTHY_STREAM_MS = 1000;
 
 export class Informer {
@@ -55,27 +58,28 @@ export class Informer {
 
   /** Runs until `signal` aborts; never rejects for that reason. */
   async run(signal: AbortSignal): Promise<void> {
-    let delay = RETRY_MIN_MS;
+    let failures = 0;
     while (!signal.aborted) {
+      let healthy = false;
       try {
         if (this.resourceVersion === undefined) await this.list(signal);
         // Listing may have been all the caller needed: it stops us from a change handler.
         if (signal.aborted) return;
-        const progressed = await this.watchOnce(signal);
-        delay = progressed ? RETRY_MIN_MS : Math.min(delay * 2, RETRY_MAX_MS);
-        if (!progressed) await sleep(delay, signal);
+        healthy = await this.watchOnce(signal);
       } catch (err) {
         if (signal.aborted) return;
-        if (isGone(err)) {
-          this.resourceVersion = undefined;
-          this.relists++;
-          continue;
-        }
-        this.opts.onRetry?.(err);
-        await sleep(delay, signal);
-        delay = Math.min(delay * 2, RETRY_MAX_MS);
+        if (isGone(err)) this.forgetVersion();
+        else this.opts.onRetry?.(err);
       }
+      failures = healthy ? 0 : failures + 1;
+      if (failures > 0) await sleep(backoffMs(RETRY, failures, undefined), signal).catch(() => {});
     }
+  }
+
+  /** The version we hold is no longer in the server's history: only a fresh list helps. */
+  private forgetVersion(): void {
+    this.resourceVersion = undefined;
+    this.relists++;
   }
 
   private async list(signal: AbortSignal): Promise<void> {
@@ -127,10 +131,7 @@ export class Informer {
     if (ev.type === 'ERROR') {
       const code = (ev.object as { code?: number }).code;
       // 410 Gone, or an "expired" answer from an older server: only a fresh list helps.
-      if (code === 410 || code === undefined || code >= 400) {
-        this.resourceVersion = undefined;
-        this.relists++;
-      }
+      if (code === 410 || code === undefined || code >= 400) this.forgetVersion();
       return false;
     }
     const obj = withKind(ev.object, this.opts.type);
@@ -153,17 +154,4 @@ export class Informer {
 function withKind(obj: KubeObject, type: TypeRef): KubeObject {
   if (obj.kind && obj.apiVersion) return obj;
   return { ...obj, apiVersion: type.apiVersion, kind: type.kind };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

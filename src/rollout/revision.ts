@@ -3,6 +3,7 @@
 // reason to stop one.
 import type { KubeObject } from '../kube/types.js';
 import { isDeepStrictEqual } from 'node:util';
+import { observed, type Workload } from './checks/types.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
@@ -23,15 +24,24 @@ function ownedBy(owner: KubeObject): (obj: KubeObject) => boolean {
   return (obj) => uid !== undefined && controllerUid(obj) === uid;
 }
 
-/** The ReplicaSet of a Deployment's current template, as the deployment controller marks it. */
+/**
+ * The ReplicaSet of a Deployment's current template. The revision annotation
+ * names it only once the controller has seen the current spec: before that,
+ * or while our copy of the Deployment lags behind, it names the previous one.
+ */
 export function newReplicaSet(dep: KubeObject, replicaSets: KubeObject[]): KubeObject | undefined {
   const owned = replicaSets.filter(ownedBy(dep));
-  const revision = dep.metadata.annotations?.[REVISION_ANNOTATION];
+  const revision = observed(dep as Workload) ? dep.metadata.annotations?.[REVISION_ANNOTATION] : undefined;
   const byRevision = revision ? owned.find((rs) => rs.metadata.annotations?.[REVISION_ANNOTATION] === revision) : undefined;
   if (byRevision) return byRevision;
-  // Before the controller annotates, the template itself identifies the ReplicaSet.
-  const template = withoutHashLabel((dep.spec as { template?: unknown } | undefined)?.template);
-  return owned.find((rs) => isDeepStrictEqual(withoutHashLabel((rs.spec as { template?: unknown } | undefined)?.template), template));
+  // The controller's own rule: the ReplicaSet whose template is the Deployment's, pod-template-hash aside.
+  const template = podTemplate(dep);
+  if (template === undefined) return undefined;
+  return owned.find((rs) => isDeepStrictEqual(withoutHashLabel(podTemplate(rs)), withoutHashLabel(template)));
+}
+
+function podTemplate(obj: KubeObject): unknown {
+  return (obj.spec as { template?: unknown } | undefined)?.template;
 }
 
 function withoutHashLabel(template: unknown): unknown {
@@ -42,14 +52,26 @@ function withoutHashLabel(template: unknown): unknown {
   return { ...t, metadata: { ...t.metadata, labels } };
 }
 
-/** The controller-revision-hash of a DaemonSet's newest ControllerRevision. */
+/**
+ * The controller-revision-hash of the ControllerRevision that records a
+ * DaemonSet's current template. Matched by template, not by being the newest
+ * known: the newest we know of may be the previous one while the watch on
+ * ControllerRevisions is down, and its Pods are not the ones rolling out.
+ */
 export function daemonSetUpdateHash(ds: KubeObject, revisions: KubeObject[]): string | undefined {
-  const newest = revisions
-    .filter(ownedBy(ds))
-    .sort((a, b) => Number(a.revision ?? 0) - Number(b.revision ?? 0))
-    .at(-1);
-  if (!newest) return undefined;
-  return newest.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? newest.metadata.name?.slice((ds.metadata.name ?? '').length + 1);
+  const template = podTemplate(ds);
+  if (template === undefined) return undefined;
+  const current = revisions.filter(ownedBy(ds)).find((rev) => isDeepStrictEqual(recordedTemplate(rev), template));
+  if (!current) return undefined;
+  return current.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? current.metadata.name?.slice((ds.metadata.name ?? '').length + 1);
+}
+
+/** A ControllerRevision holds its template as the patch that restores it: `{spec: {template: {..., $patch: replace}}}`. */
+function recordedTemplate(rev: KubeObject): unknown {
+  const template = (rev as { data?: { spec?: { template?: Record<string, unknown> } } }).data?.spec?.template;
+  if (!template) return undefined;
+  const { $patch: _, ...rest } = template;
+  return rest;
 }
 
 /** The workload's Pods that run its current template. */
@@ -60,7 +82,8 @@ export function newRevisionPods(workload: KubeObject, pods: KubeObject[], source
       return rs ? pods.filter(ownedBy(rs)) : [];
     }
     case 'StatefulSet': {
-      const hash = (workload.status as { updateRevision?: string } | undefined)?.updateRevision;
+      // updateRevision is the previous revision until the controller has seen the current spec.
+      const hash = observed(workload as Workload) ? (workload.status as { updateRevision?: string } | undefined)?.updateRevision : undefined;
       return hash ? pods.filter(ownedBy(workload)).filter((p) => p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL] === hash) : [];
     }
     case 'DaemonSet': {

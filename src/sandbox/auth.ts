@@ -1,11 +1,18 @@
-// Bearer-token authentication and a namespace-scoped authorizer for the
-// sandbox, answering the way kube-apiserver does: 401 Unauthorized for a
-// missing or unknown token, 403 Forbidden with RBAC's wording for a request the
-// token's user may not make.
+// Authentication and a namespace-scoped authorizer for the sandbox, answering
+// the way kube-apiserver does: 401 Unauthorized for a request nobody could be
+// found behind, 403 Forbidden with RBAC's wording for a request its user may
+// not make.
+//
+// Two authenticators, tried in kube-apiserver's order, the first that knows the
+// caller wins: a client certificate the TLS server verified against its client
+// CA (--client-ca-file: the user is the CN, the groups are the O fields), then
+// a bearer token. A certificate that does not verify identifies nobody, so the
+// token still may.
 //
 // The API server authenticates before routing and authorizes resource requests:
-//   const auth = new TokenAuthority(adminToken);          // the kubeconfig's token
+//   const auth = new Authenticator(adminToken);            // the kubeconfig's token, if any
 //   auth.addToken(devToken, { user: 'dev', namespace: 'team-a' });
+//   auth.bindUser('jane', 'team-a');                       // a certificate user's RoleBinding
 //   const grant = auth.authenticate(req);                  // undefined -> 401
 //   const denied = authorize(grant, { verb, group, resource, subresource, namespace, name });
 //   if (denied) -> respond denied.status
@@ -15,19 +22,34 @@
 // makes them.
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { TLSSocket } from 'node:tls';
 import { forbidden, type ApiError } from './errors.js';
 
-/** Who a token belongs to, and where it may act. */
+/** Who a request comes from, and where it may act. */
 export interface Grant {
   user: string;
-  /** Only this namespace; undefined means the whole cluster (cluster-admin). */
+  /** The groups a client certificate names (its O fields). */
+  groups?: string[];
+  /**
+   * Only this namespace; undefined means the whole cluster (cluster-admin),
+   * '' means nowhere (a user no binding names).
+   */
   namespace?: string;
 }
 
 export const ADMIN_USER = 'kubernetes-admin';
+/** The group of kubeadm's admin.conf certificate, bound to cluster-admin. */
+export const ADMIN_GROUP = 'kubeadm:cluster-admins';
 
 /** The kubeconfig's user: cluster-admin, as kubeadm's admin.conf. */
 export const ADMIN_GRANT: Grant = Object.freeze({ user: ADMIN_USER });
+
+/**
+ * Groups whose members may do everything: kube-apiserver lets system:masters
+ * past every authorizer, and kubeadm binds kubeadm:cluster-admins (the group of
+ * admin.conf's certificate) to cluster-admin.
+ */
+export const CLUSTER_ADMIN_GROUPS: ReadonlySet<string> = new Set(['system:masters', ADMIN_GROUP]);
 
 /** The token of an `Authorization: Bearer <token>` header, if any. */
 export function bearerToken(req: IncomingMessage): string | undefined {
@@ -43,54 +65,69 @@ export function checkBearer(req: IncomingMessage, token: string): boolean {
   return got !== undefined && sameSecret(got, token);
 }
 
-export class TokenAuthority {
-  private readonly grants = new Map<string, Grant>();
+/**
+ * The user and groups of the client certificate the TLS handshake verified, if
+ * any. The server must request certificates without rejecting unverified ones
+ * (requestCert: true, rejectUnauthorized: false), so that a bad certificate
+ * falls through to the token instead of failing the handshake.
+ */
+export function certificateSubject(req: IncomingMessage): { user: string; groups: string[] } | undefined {
+  const socket = req.socket;
+  if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined;
+  const subject = socket.getPeerCertificate().subject as unknown as Record<string, string | string[] | undefined> | undefined;
+  const [user] = values(subject?.CN);
+  // kube-apiserver's x509 authenticator ignores a certificate without a common name.
+  if (!user) return undefined;
+  return { user, groups: values(subject?.O) };
+}
 
-  constructor(adminToken: string) {
-    this.grants.set(adminToken, { user: ADMIN_USER });
+export class Authenticator {
+  private readonly tokens = new Map<string, Grant>();
+  private readonly bindings = new Map<string, string>();
+
+  /** `adminToken`: a bearer token for kubernetes-admin, cluster-admin. */
+  constructor(adminToken?: string) {
+    if (adminToken) this.tokens.set(adminToken, { user: ADMIN_USER });
   }
 
   /** Registers a token for `user`, limited to `namespace` when given. */
   addToken(token: string, grant: Grant): void {
-    this.grants.set(token, { ...grant });
-  }
-
-  /** The grant of the request's bearer token; undefined means 401. */
-  authenticate(req: IncomingMessage): Grant | undefined {
-    const got = bearerToken(req);
-    return got === undefined ? undefined : this.lookup(got);
+    this.tokens.set(token, { ...grant });
   }
 
   /**
-   * undefined when allowed, else the 403 to send. An unknown token is denied
-   * as system:anonymous (the caller should have answered 401 before).
+   * Lets certificate user `user` do everything in `namespace`, as a
+   * RoleBinding to `admin` there would. A certificate user in no admin group
+   * and with no binding may do nothing but ask who it is.
    */
-  authorize(
-    token: string,
-    verb: string,
-    group: string,
-    resource: string,
-    namespace: string | undefined,
-    name?: string,
-  ): ApiError | undefined {
-    const grant = this.lookup(token) ?? { user: 'system:anonymous', namespace: '' };
-    const [plural = resource, subresource] = resource.split('/', 2);
-    return authorize(grant, {
-      verb,
-      group,
-      resource: plural,
-      ...(subresource ? { subresource } : {}),
-      ...(namespace !== undefined ? { namespace } : {}),
-      ...(name ? { name } : {}),
-    });
+  bindUser(user: string, namespace: string): void {
+    this.bindings.set(user, namespace);
+  }
+
+  /** Who sent the request; undefined means 401. */
+  authenticate(req: IncomingMessage): Grant | undefined {
+    const cert = certificateSubject(req);
+    if (cert) return this.certificateGrant(cert.user, cert.groups);
+    const token = bearerToken(req);
+    return token === undefined ? undefined : this.lookup(token);
+  }
+
+  private certificateGrant(user: string, groups: string[]): Grant {
+    if (groups.some((g) => CLUSTER_ADMIN_GROUPS.has(g))) return { user, groups };
+    return { user, groups, namespace: this.bindings.get(user) ?? '' };
   }
 
   private lookup(token: string): Grant | undefined {
-    for (const [known, grant] of this.grants) {
+    for (const [known, grant] of this.tokens) {
       if (sameSecret(token, known)) return grant;
     }
     return undefined;
   }
+}
+
+function values(v: string | string[] | undefined): string[] {
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).filter((s) => s !== '');
 }
 
 /** What RBAC decides on: the request's verb and the object it names. */
@@ -121,7 +158,7 @@ const SELF_REVIEWS = new Set([
 export function authorize(grant: Grant, a: ResourceAttributes): ApiError | undefined {
   if (grant.namespace === undefined) return undefined;
   if (a.verb === 'create' && SELF_REVIEWS.has(`${a.group}/${a.resource}`)) return undefined;
-  if (a.namespace !== undefined && a.namespace === grant.namespace) return undefined;
+  if (grant.namespace !== '' && a.namespace === grant.namespace) return undefined;
   return forbiddenError(grant.user, a);
 }
 

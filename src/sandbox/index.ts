@@ -11,11 +11,11 @@ import { CrdController } from './crd.js';
 import { GarbageCollector } from './gc.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import { bootstrapCluster, NamespaceController } from './namespaces.js';
-import { TokenAuthority } from './auth.js';
+import { ADMIN_GROUP, ADMIN_USER, Authenticator } from './auth.js';
 import { ApiServer } from './server.js';
 import { loadState, persistState, type StatePersister } from './state.js';
 import { MemoryStore } from './store.js';
-import { generateTlsMaterial, generateToken, type TlsMaterial } from './tls.js';
+import { generateTlsMaterial, generateToken, issueClientCertificate, type ClientCertificate, type ClientIdentity, type TlsMaterial } from './tls.js';
 import { inertWorkloads, startWorkloads, type ApiServerHandle, type WorkloadOptions, type Workloads } from './workloads/index.js';
 
 export { MemoryStore } from './store.js';
@@ -36,6 +36,14 @@ export interface SandboxOptions extends WorkloadOptions {
    *   scopedTokens: { 'ns-a-token': { namespace: 'team-a' } }
    */
   scopedTokens?: Record<string, ScopedToken>;
+  /**
+   * Authenticate clients by certificate, as kube-apiserver does with the
+   * cluster CA as --client-ca-file: the user is the certificate's CN, the
+   * groups its O fields. The kubeconfig then carries a certificate for
+   * kubernetes-admin (O=kubeadm:cluster-admins, as kubeadm's admin.conf)
+   * instead of a token. Needs TLS; turns it on unless `tls` is false.
+   */
+  clientCertificates?: boolean;
   /** Keep objects in this file across restarts of the process. */
   stateFile?: string;
   /** Where to write the kubeconfig (default: a fresh temporary directory). */
@@ -63,12 +71,19 @@ export interface Sandbox {
   hooks: Workloads;
   token?: string;
   caPem?: string;
+  /**
+   * A client certificate signed by the sandbox's CA (needs `clientCertificates`).
+   * A user in no cluster-admin group may act only in `namespace`, as a
+   * RoleBinding to `admin` there allows, or nowhere without one.
+   */
+  issueClientCertificate(id: ClientIdentity & { namespace?: string }): ClientCertificate;
   stop(): Promise<void>;
   /** Stops the HTTP server and starts it again on the same port, keeping every object. */
   restart(): Promise<void>;
 }
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  if (opts.clientCertificates && opts.tls === false) throw new Error('client certificates need TLS: do not pass tls: false with clientCertificates');
   const store = new MemoryStore({ ...(opts.historySize !== undefined ? { historySize: opts.historySize } : {}) });
   if (opts.stateFile) {
     const saved = loadState(opts.stateFile);
@@ -80,11 +95,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     ? persistState(opts.stateFile, { snapshot: () => store.snapshot(), subscribe: (l) => store.subscribeRaw(() => l()) })
     : undefined;
 
-  const tls = opts.tls === true ? generateTlsMaterial() : opts.tls || undefined;
+  const tls = opts.tls === true || (opts.clientCertificates && opts.tls === undefined) ? generateTlsMaterial() : opts.tls || undefined;
   const scoped = opts.scopedTokens ?? {};
   const token = opts.token === true || (!opts.token && Object.keys(scoped).length > 0) ? generateToken() : opts.token || undefined;
-  const auth = token ? tokenAuthority(token, scoped) : undefined;
-  const server = new ApiServer(store, { ...(tls ? { tls } : {}), ...(auth ? { auth } : {}) });
+  const auth = token || opts.clientCertificates ? authenticator(token, scoped) : undefined;
+  const clientCa = opts.clientCertificates ? tls : undefined;
+  const server = new ApiServer(store, { ...(tls ? { tls } : {}), ...(auth ? { auth } : {}), ...(clientCa ? { clientCaPem: clientCa.caPem } : {}) });
   let port: number;
   try {
     port = await server.listen(opts.port ?? 0);
@@ -95,7 +111,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   }
   const hooks = opts.workloads === false ? inertWorkloads(server) : startWorkloads(store, server, opts);
 
-  const kubeconfig = kubeconfigYaml({ server: server.url, ...(tls ? { caPem: tls.caPem } : {}), ...(token ? { token } : {}) });
+  const issue = (id: ClientIdentity & { namespace?: string }): ClientCertificate => {
+    if (!clientCa || !auth) throw new Error('this sandbox does not authenticate client certificates: start it with clientCertificates: true');
+    if (id.namespace !== undefined) auth.bindUser(id.user, id.namespace);
+    return issueClientCertificate(clientCa, id);
+  };
+  const credentials = clientCa ? { clientCertificate: issue({ user: ADMIN_USER, groups: [ADMIN_GROUP] }) } : token ? { token } : {};
+  const kubeconfig = kubeconfigYaml({ server: server.url, ...(tls ? { caPem: tls.caPem } : {}), ...credentials });
   const tempDir = opts.kubeconfigPath ? undefined : mkdtempSync(join(tmpdir(), 'gdeploy-sandbox-'));
   const kubeconfigPath = opts.kubeconfigPath ?? join(tempDir!, 'kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfig, { mode: 0o600 });
@@ -110,6 +132,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     hooks,
     ...(token ? { token } : {}),
     ...(tls ? { caPem: tls.caPem } : {}),
+    issueClientCertificate: issue,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -126,8 +149,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   };
 }
 
-function tokenAuthority(adminToken: string, scoped: Record<string, ScopedToken>): TokenAuthority {
-  const auth = new TokenAuthority(adminToken);
+function authenticator(adminToken: string | undefined, scoped: Record<string, ScopedToken>): Authenticator {
+  const auth = new Authenticator(adminToken);
   for (const [token, { namespace, user }] of Object.entries(scoped)) {
     auth.addToken(token, { user: user ?? `system:serviceaccount:${namespace}:default`, namespace });
   }

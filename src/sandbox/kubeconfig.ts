@@ -2,7 +2,9 @@
 // sandbox. Cluster, user and context share one name, as kind names them.
 //
 //   kubeconfigYaml({ server: 'https://127.0.0.1:6443', caPem, token }): string
+//   kubeconfigYaml({ server, caPem, clientCertificate: { certPem, keyPem } }): string
 import yaml from 'js-yaml';
+import type { ClientCertificate } from './tls.js';
 
 export const SANDBOX_CONTEXT = 'gdeploy-sandbox';
 
@@ -13,6 +15,8 @@ export interface KubeconfigOptions {
   caPem?: string;
   /** A bearer token (with TLS: a token sent over plain http can be read by anyone on the path). */
   token?: string;
+  /** A client certificate and its key, embedded as client-certificate-data and client-key-data. */
+  clientCertificate?: ClientCertificate;
   /** The context's default namespace (default: "default"). */
   namespace?: string;
   /** Name of the cluster, user and context (default: gdeploy-sandbox). */
@@ -25,6 +29,10 @@ export function kubeconfigYaml(opts: KubeconfigOptions): string {
   if (opts.caPem) cluster['certificate-authority-data'] = Buffer.from(opts.caPem).toString('base64');
   const user: Record<string, string> = {};
   if (opts.token) user.token = opts.token;
+  if (opts.clientCertificate) {
+    user['client-certificate-data'] = Buffer.from(opts.clientCertificate.certPem).toString('base64');
+    user['client-key-data'] = Buffer.from(opts.clientCertificate.keyPem).toString('base64');
+  }
   const config = {
     apiVersion: 'v1',
     kind: 'Config',

@@ -1,10 +1,10 @@
-// The sandbox's HTTP(S) front: middleware chain, bearer-token check, and
-// dispatch to discovery, OpenAPI and the resource handlers. Listens on
-// 127.0.0.1 only.
+// The sandbox's HTTP(S) front: middleware chain, authentication (client
+// certificate or bearer token), and dispatch to discovery, OpenAPI and the
+// resource handlers. Listens on 127.0.0.1 only.
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type ServerOptions } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { ADMIN_GRANT, authorize, type Grant, type TokenAuthority } from './auth.js';
+import { ADMIN_GRANT, authorize, type Authenticator, type Grant } from './auth.js';
 import {
   AGGREGATED_DISCOVERY_CONTENT_TYPE,
   aggregatedDiscovery,
@@ -29,10 +29,17 @@ export interface ApiServerOptions {
   /** Serve HTTPS with this certificate (and its CA in the kubeconfig). */
   tls?: TlsMaterial;
   /**
-   * Require `Authorization: Bearer <token>` on everything but health and
-   * version, and let each token do what its grant allows.
+   * Require a verified client certificate or `Authorization: Bearer <token>`
+   * on everything but health and version, and let each caller do what its
+   * grant allows.
    */
-  auth?: TokenAuthority;
+  auth?: Authenticator;
+  /**
+   * Ask TLS clients for a certificate and verify it against this CA (PEM), as
+   * kube-apiserver's --client-ca-file. A client without one, or with one that
+   * does not verify, may still present a token.
+   */
+  clientCaPem?: string;
   /** Renders `as=Table` responses (default: the kubectl-compatible printers). */
   tables?: TableRenderer;
   /** How often watches that allow bookmarks get one (default 60 s, as a real server). */
@@ -70,9 +77,7 @@ export class ApiServer implements ApiServerHandle {
   /** Starts listening; `port` 0 picks a free one. Resolves with the bound port. */
   async listen(port = 0): Promise<number> {
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
-    const server = this.opts.tls
-      ? createHttpsServer({ cert: this.opts.tls.certPem, key: this.opts.tls.keyPem }, handler)
-      : createHttpServer(handler);
+    const server = this.opts.tls ? createHttpsServer(this.tlsOptions(this.opts.tls), handler) : createHttpServer(handler);
     server.keepAliveTimeout = 30_000;
     server.on('connection', (s: Socket) => {
       this.sockets.add(s);
@@ -92,6 +97,13 @@ export class ApiServer implements ApiServerHandle {
     this.server = server;
     this.port = (server.address() as AddressInfo).port;
     return this.port;
+  }
+
+  private tlsOptions(tls: TlsMaterial): ServerOptions {
+    const serving = { cert: tls.certPem, key: tls.keyPem };
+    if (!this.opts.clientCaPem) return serving;
+    // Verification failures must not end the handshake: the request then goes on without an identity from TLS.
+    return { ...serving, ca: this.opts.clientCaPem, requestCert: true, rejectUnauthorized: false };
   }
 
   /** Stops listening and drops every connection, watches included. */
@@ -115,7 +127,7 @@ export class ApiServer implements ApiServerHandle {
     }
     try {
       // Authentication comes first, as on a real server: the service proxy,
-      // Pod logs and the admin endpoint answer only callers with a valid token.
+      // Pod logs and the admin endpoint answer only callers it identified.
       const grant = this.authenticate(req, url);
       for (const mw of this.middlewares) if (await mw(req, res, url)) return;
       await this.route(req, res, url, grant);
@@ -124,7 +136,7 @@ export class ApiServer implements ApiServerHandle {
     }
   }
 
-  /** Who is calling; throws 401 when a token is required and missing or unknown. */
+  /** Who is calling; throws 401 when credentials are required and none identify the caller. */
   private authenticate(req: IncomingMessage, url: URL): Grant {
     const auth = this.opts.auth;
     if (!auth || OPEN_PATHS.has(url.pathname)) return ADMIN_GRANT;

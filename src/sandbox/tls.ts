@@ -3,9 +3,14 @@
 // kubeadm bootstrap a cluster. Clients trust the CA (it goes into the
 // kubeconfig as certificate-authority-data), never the serving cert itself.
 //
+// The same CA signs client certificates, as kubeadm's cluster CA does: the API
+// server trusts it for clients too (kube-apiserver --client-ca-file), takes the
+// user from the certificate's CN and the groups from its O fields.
+//
 // For the API server:
-//   generateTlsMaterial(): TlsMaterial      // { caPem, certPem, keyPem }
-//   https.createServer({ cert: certPem, key: keyPem }, handler)
+//   generateTlsMaterial(): TlsMaterial      // { caPem, caKeyPem, certPem, keyPem }
+//   https.createServer({ cert: certPem, key: keyPem, requestCert: true, ca: caPem }, handler)
+//   issueClientCertificate(material, { user: 'jane', groups: ['dev'] }): ClientCertificate
 //   generateToken(): string                 // a random bearer token
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import forge from 'node-forge';
@@ -13,6 +18,8 @@ import forge from 'node-forge';
 export interface TlsMaterial {
   /** The CA certificate clients verify the server against. */
   caPem: string;
+  /** The CA's private key (PKCS#8); without it no client certificate can be issued. */
+  caKeyPem?: string;
   /** The serving certificate (127.0.0.1, ::1, localhost). */
   certPem: string;
   /** The serving certificate's private key (PKCS#8). */
@@ -32,7 +39,10 @@ export function generateTlsMaterial(opts: TlsOptions = {}): TlsMaterial {
   const days = opts.days ?? 365;
   const ca = newKeyPair();
   const caCert = newCertificate(ca.publicKey, days);
-  caCert.setSubject([{ name: 'commonName', value: 'gdeploy-sandbox-ca' }]);
+  // A name of its own, as k3s's `k3s-server-ca@<time>`: a certificate from
+  // another sandbox's CA then fails to verify as "unknown issuer" instead of
+  // being checked against a same-named CA whose key did not sign it.
+  caCert.setSubject([name('commonName', `gdeploy-sandbox-ca@${Math.floor(Date.now() / 1000)}-${randomBytes(4).toString('hex')}`)]);
   caCert.setIssuer(caCert.subject.attributes);
   caCert.setExtensions([
     { name: 'basicConstraints', cA: true, critical: true },
@@ -43,7 +53,7 @@ export function generateTlsMaterial(opts: TlsOptions = {}): TlsMaterial {
 
   const server = newKeyPair();
   const cert = newCertificate(server.publicKey, days);
-  cert.setSubject([{ name: 'commonName', value: 'gdeploy-sandbox' }]);
+  cert.setSubject([name('commonName', 'gdeploy-sandbox')]);
   cert.setIssuer(caCert.subject.attributes);
   cert.setExtensions([
     { name: 'basicConstraints', cA: false },
@@ -55,9 +65,44 @@ export function generateTlsMaterial(opts: TlsOptions = {}): TlsMaterial {
 
   return {
     caPem: forge.pki.certificateToPem(caCert),
+    caKeyPem: ca.privatePem,
     certPem: forge.pki.certificateToPem(cert),
     keyPem: server.privatePem,
   };
+}
+
+export interface ClientIdentity {
+  /** The certificate's CN: the user name RBAC sees. */
+  user: string;
+  /** One O field each: the user's groups. */
+  groups?: string[];
+  /** Validity from now, in days (default 365). */
+  days?: number;
+}
+
+export interface ClientCertificate {
+  certPem: string;
+  /** PKCS#8. */
+  keyPem: string;
+}
+
+/** A client certificate for `user`, signed by the material's CA. */
+export function issueClientCertificate(ca: Pick<TlsMaterial, 'caPem' | 'caKeyPem'>, id: ClientIdentity): ClientCertificate {
+  if (!ca.caKeyPem) throw new Error('cannot issue a client certificate: the TLS material has no CA key');
+  const caCert = forge.pki.certificateFromPem(ca.caPem);
+  const caKey = forge.pki.privateKeyFromPem(ca.caKeyPem);
+  const client = newKeyPair();
+  const cert = newCertificate(client.publicKey, id.days ?? 365);
+  // Laid out as kubeadm writes admin.conf's certificate: O=<group>, ..., CN=<user>.
+  cert.setSubject([...(id.groups ?? []).map((group) => name('organizationName', group)), name('commonName', id.user)]);
+  cert.setIssuer(caCert.subject.attributes);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', clientAuth: true },
+  ]);
+  cert.sign(caKey, forge.md.sha256.create());
+  return { certPem: forge.pki.certificateToPem(cert), keyPem: client.privatePem };
 }
 
 /** A bearer token with 256 bits of entropy. */
@@ -96,6 +141,14 @@ function newCertificate(publicKey: forge.pki.rsa.PublicKey, days: number): forge
   cert.validity.notBefore = new Date(now - 60 * 60 * 1000);
   cert.validity.notAfter = new Date(now + days * 24 * 60 * 60 * 1000);
   return cert;
+}
+
+// forge writes names as PrintableString, which has no '@' and no letters
+// outside ASCII; Go's x509 refuses such a certificate outright. UTF8String
+// takes any user or group name (forge encodes the value; its typings call
+// the tag a class).
+function name(attribute: string, value: string): forge.pki.CertificateField {
+  return { name: attribute, value, valueTagClass: forge.asn1.Type.UTF8 as unknown as forge.asn1.Class };
 }
 
 function subjectAltNames(hosts: string[]): { type: number; value?: string; ip?: string }[] {

@@ -42,6 +42,19 @@ export function renderSummary(cs: ChangeSet): string {
   );
 }
 
+/**
+ * One line under the summary of a run that stopped part-way, so that nobody
+ * has to count the lines above to know whether the cluster is as the
+ * manifests say; undefined when it is.
+ */
+export function renderIncomplete(cs: ChangeSet, dryRun: boolean): string | undefined {
+  const s = summarize(cs);
+  const notDone = s.failed + s.skipped;
+  if (dryRun || notDone === 0) return undefined;
+  const total = cs.changes.length;
+  return `incomplete: ${total - notDone} of ${total} objects are as the manifests say; ${s.failed} failed and ${s.skipped} were skipped (see above)`;
+}
+
 export function renderMachine(cs: ChangeSet, format: 'json' | 'yaml', ctx: RenderContext & { withDiffs?: boolean }): string {
   const doc = toJSON(cs, { ...ctx, diffOf: ctx.withDiffs ? changeDiff : undefined });
   return format === 'json' ? JSON.stringify(doc, null, 2) : yaml.dump(doc, { lineWidth: -1, noRefs: true }).trimEnd();
@@ -52,10 +65,32 @@ export function printChangeSet(cs: ChangeSet, ctx: RenderContext & { format: 'ta
   if (ctx.format === 'table') {
     for (const line of renderLines(cs, ctx.dryRun)) log.result(line);
     if (cs.changes.length > 0) log.result('\n' + renderSummary(cs));
+    const incomplete = renderIncomplete(cs, ctx.dryRun);
+    if (incomplete) log.result(incomplete);
   } else {
     log.result(renderMachine(cs, ctx.format, ctx));
   }
-  for (const e of ctx.errors) log.error(e);
+  for (const e of foldErrors(cs, ctx.errors)) log.error(e);
+}
+
+/** Object errors printed in full before the rest are only counted. */
+const OBJECT_ERRORS_SHOWN = 10;
+
+/**
+ * The errors to print after a change set. When hundreds of objects fail for
+ * one reason (an API server gone away), repeating each on stderr buries the
+ * errors that are not about one object; every failed object keeps its own
+ * line in the change set, which says why.
+ */
+export function foldErrors(cs: ChangeSet, errors: string[]): string[] {
+  const failed = new Set(cs.changes.filter((c) => c.action === 'failed').map((c) => c.subject));
+  const isObjectError = (e: string): boolean => failed.has(e.slice(0, e.indexOf(' ')));
+  const objectErrors = errors.filter(isObjectError).length;
+  if (objectErrors <= OBJECT_ERRORS_SHOWN) return errors;
+  let shown = 0;
+  const out = errors.filter((e) => !isObjectError(e) || shown++ < OBJECT_ERRORS_SHOWN);
+  out.push(`... and ${objectErrors - OBJECT_ERRORS_SHOWN} more objects failed; the change set says why for each`);
+  return out;
 }
 
 export interface DeployProgress {

@@ -13,6 +13,8 @@ import {
   type NewRevision,
 } from '../../src/engine/history.js';
 import { decidePin } from '../../src/gitops/pin.js';
+import { KubeError } from '../../src/kube/errors.js';
+import type { Kube } from '../../src/kube/types.js';
 
 const server = apiServer();
 
@@ -89,4 +91,24 @@ test('the last succeeded revision skips failures, the commit named, and other so
   assert.equal(currentUser({ GITHUB_ACTOR: 'octocat', GITHUB_RUN_ID: '42' }), 'octocat (github run 42)');
   assert.equal(currentUser({ GITLAB_USER_LOGIN: 'tanuki', CI_JOB_ID: '7' }), 'tanuki (gitlab job 7)');
   assert.match(currentUser({ USER: 'alice' }), /^alice@/);
+});
+
+test('a history write that went through with its answer lost is not recorded twice when retried', async () => {
+  await recordRevision(server.kube, 'lost', 'default', rev('a1'));
+  // The first update lands, then the answer is lost: the caller sees the 409 a stale retry would get.
+  let lose = true;
+  const flaky: Kube = Object.create(server.kube, {
+    update: {
+      value: async (...args: Parameters<Kube['update']>) => {
+        const written = await server.kube.update(...args);
+        if (!lose) return written;
+        lose = false;
+        throw new KubeError({ code: 409, reason: 'Conflict', message: 'the object has been modified; please apply your changes to the latest version and try again' });
+      },
+    },
+  });
+  const recorded = await recordRevision(flaky, 'lost', 'default', rev('b2'));
+  const h = await readHistory(server.kube, 'lost', 'default');
+  assert.deepEqual(h.revisions.map((r) => [r.number, r.sha]), [[1, 'a1'], [2, 'b2']]);
+  assert.equal(recorded.number, 2);
 });

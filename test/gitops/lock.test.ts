@@ -77,3 +77,18 @@ test('the holder renews its lease while it works; losing it to someone else is s
   await held.release();
   assert.equal(((await server.kube.get(lockRef('four', 'default'))).spec as { holderIdentity: string }).holderIdentity, 'intruder');
 });
+
+test('a renewal whose earlier write went through unanswered (409 on a stale version) keeps the lock', async () => {
+  const held = await acquireAppLock(server.kube, opts('five', { leaseSeconds: 1 }));
+  // What a lost answer leaves behind: the lease moved on, still ours, and our copy is stale.
+  const lease = await server.kube.get(lockRef('five', 'default'));
+  const moved = await server.kube.update({ ...lease, spec: { ...(lease.spec as object), renewTime: microTime(new Date()) } });
+  let rv = moved.metadata.resourceVersion;
+  while (rv === moved.metadata.resourceVersion) {
+    await new Promise((r) => setTimeout(r, 50));
+    rv = (await server.kube.get(lockRef('five', 'default'))).metadata.resourceVersion;
+  }
+  assert.equal(held.lost.aborted, false, 'the lock is still held');
+  await held.release();
+  assert.equal(((await server.kube.get(lockRef('five', 'default'))).spec as { holderIdentity?: string }).holderIdentity, undefined, 'released');
+});

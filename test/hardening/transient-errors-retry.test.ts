@@ -1,18 +1,40 @@
 // Transient API server failures: bounded, jittered retries that honour
 // Retry-After for what is safe to repeat, and a clear error naming the object
-// once they run out. A POST is never blindly repeated.
+// and the step once they run out. A non-idempotent step (POST) is never
+// blindly repeated; a connection that never opened carried nothing, so it is.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox } from '../../src/sandbox/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { connect } from '../../src/kube/connect.js';
-import { backoffMs, DEFAULT_RETRY, retriable } from '../../src/kube/retry.js';
+import { Transport } from '../../src/kube/http.js';
+import { backoffMs, DEFAULT_RETRY, retriable, retriableConnection } from '../../src/kube/retry.js';
+import type { Kube, KubeObject } from '../../src/kube/types.js';
 import { runCli } from '../helpers/cli.js';
+import { outage } from '../helpers/outage.js';
+
+const configMap = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { k: 'v' } });
+
+/** A transport straight to a plain-HTTP sandbox, with a quick retry policy so that giving up takes milliseconds. */
+function transport(sb: Sandbox, log: string[], more: Partial<ConstructorParameters<typeof Transport>[0]> = {}): Transport {
+  return new Transport({
+    server: sb.url,
+    credentials: async () => ({ tls: {}, headers: {} }),
+    log: (line) => log.push(line),
+    retry: { attempts: 3, baseMs: 20, maxMs: 40, maxRetryAfterMs: 1_000 },
+    ...more,
+  });
+}
 
 test('which failures are retried, and how long the waits are', () => {
-  assert.ok(retriable('GET', 503) && retriable('PATCH', 500) && retriable('PUT', 0) && retriable('DELETE', 504));
+  assert.ok(retriable('GET', 503) && retriable('PATCH', 500) && retriable('PUT', 502) && retriable('DELETE', 504));
   assert.ok(retriable('POST', 429), 'a 429 was not processed: any verb may go again');
-  assert.ok(!retriable('POST', 503) && !retriable('POST', 0), 'a POST that may have happened is not repeated');
+  assert.ok(!retriable('POST', 503), 'a POST that may have happened is not repeated');
   assert.ok(!retriable('GET', 404) && !retriable('PATCH', 409) && !retriable('PATCH', 422));
+  assert.ok(retriableConnection('POST', 'ECONNREFUSED') && retriableConnection('PATCH', 'ECONNREFUSED'), 'a refused connection carried nothing: any verb may go again');
+  assert.ok(retriableConnection('PATCH', 'ECONNRESET') && retriableConnection('GET', 'ETIMEDOUT') && retriableConnection('DELETE', 'EPIPE'));
+  assert.ok(!retriableConnection('POST', 'ECONNRESET') && !retriableConnection('POST', 'ETIMEDOUT'), 'a POST cut after it was sent is not repeated');
+  assert.ok(!retriableConnection('GET', 'DEPTH_ZERO_SELF_SIGNED_CERT') && !retriableConnection('GET', undefined), 'a certificate error is not transient');
   assert.equal(backoffMs(DEFAULT_RETRY, 1, '2'), 2000, 'Retry-After wins');
   assert.equal(backoffMs(DEFAULT_RETRY, 1, '3600'), DEFAULT_RETRY.maxRetryAfterMs, 'but is capped');
   for (let attempt = 1; attempt <= 8; attempt++) {
@@ -51,9 +73,171 @@ test('when retries run out the error names the object; a POST is not repeated', 
       return true;
     });
     sb.hooks.faults.failNext({ verb: 'POST', path: /\/configmaps/, status: 503, count: 1 });
-    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'once', namespace: 'default' }, data: {} };
+    const cm = configMap('once');
     await assert.rejects(kube.create(cm), /unable to handle the request/);
     await kube.create(cm); // the next one goes through: nothing was created twice or retried behind our back
+  } finally {
+    kube.close();
+    await sb.stop();
+  }
+});
+
+test('an apply whose retries run out fails naming the step and the object', async () => {
+  const sb = await startSandbox({ workloads: false });
+  try {
+    // Planning (a dry-run apply) goes through; the apply itself keeps meeting 503s.
+    sb.server.use((req, res, url) => {
+      if (req.method !== 'PATCH' || !url.pathname.endsWith('/deployments/hello-world-flask') || url.searchParams.has('dryRun')) return false;
+      const status = { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 503, reason: 'ServiceUnavailable', message: 'the server is currently unable to handle the request' };
+      res.writeHead(503, { 'Content-Type': 'application/json' }).end(JSON.stringify(status));
+      return true;
+    });
+    const r = await runCli(['apply', '-f', 'examples/hello-world-flask/', '--no-wait', '--kubeconfig', sb.kubeconfigPath]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /Deployment\/default\/hello-world-flask apply failed: the server is currently unable to handle the request \(gave up after 5 attempts\)/);
+    assert.match(r.stdout, /^deployment\.apps\/hello-world-flask failed: /m);
+    assert.match(r.stdout, /^incomplete: \d+ of \d+ objects are as the manifests say; 1 failed and 0 were skipped/m);
+    assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
+  } finally {
+    await sb.stop();
+  }
+});
+
+test('a connection refused is retried for every verb, a POST included: nothing was sent', async () => {
+  const sb = await startSandbox({ workloads: false });
+  const log: string[] = [];
+  const kube: Kube = await connect({ kubeconfig: sb.kubeconfigPath, log: (line) => log.push(line) });
+  const server = outage(sb);
+  try {
+    await kube.find({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'warm-up' }); // discovery done: the next request is the POST itself
+    kube.close(); // no kept-alive connection: the next request must open one
+    await server.down();
+    const back = sleep(300).then(() => server.up());
+    const created = await kube.create(configMap('after-refusal'));
+    await back;
+    assert.ok(log.some((l) => /^POST \S+\/configmaps\S* ECONNREFUSED: retrying \(attempt 2 of 5\)/.test(l)), log.join('\n'));
+    const live = sb.store.list(sb.store.resourceFor('', 'ConfigMap')!, 'default').items.filter((o) => o.metadata.name === 'after-refusal');
+    assert.deepEqual(live.map((o) => o.metadata.uid), [created.metadata.uid], 'created once');
+  } finally {
+    kube.close();
+    await sb.stop();
+  }
+});
+
+test('a connection reset is retried for an idempotent verb and never for a POST', async () => {
+  const sb = await startSandbox({ workloads: false });
+  const kube = await connect({ kubeconfig: sb.kubeconfigPath });
+  const seen: string[] = [];
+  let cut = new Set<string>();
+  sb.server.use((req, _res, url) => {
+    const key = `${req.method} ${url.pathname}`;
+    if (!url.pathname.includes('/configmaps')) return false;
+    seen.push(key);
+    if (!cut.has(req.method ?? '')) return false;
+    cut.delete(req.method ?? '');
+    req.socket.destroy(); // the request arrived; its answer never leaves
+    return true;
+  });
+  try {
+    cut = new Set(['PATCH']);
+    const applied = await kube.apply(configMap('reset-patch'), { fieldManager: 'test' });
+    assert.equal(applied.metadata.name, 'reset-patch');
+    assert.equal(seen.filter((s) => s.startsWith('PATCH')).length, 2, 'the server-side apply was sent again after the reset');
+
+    cut = new Set(['POST']);
+    await assert.rejects(kube.create(configMap('reset-post')), (err: Error & { subject?: string }) => {
+      assert.match(err.message, /lost the connection to the Kubernetes API server at http:\/\/127\.0\.0\.1:\d+: ECONNRESET: socket hang up \(not retried: the server may have acted on it\)/);
+      assert.equal(err.subject, 'ConfigMap/default/reset-post');
+      return true;
+    });
+    assert.equal(seen.filter((s) => s.startsWith('POST')).length, 1, 'the POST was sent once');
+  } finally {
+    kube.close();
+    await sb.stop();
+  }
+});
+
+test('a server that goes silent (a timeout) is given up on and asked again', async () => {
+  const sb = await startSandbox({ workloads: false });
+  const log: string[] = [];
+  const http = transport(sb, log, { idleTimeoutMs: 200 });
+  try {
+    sb.hooks.faults.delay({ verb: 'GET', path: '/namespaces/default', ms: 1_500, count: 1 });
+    const ns = await http.json<KubeObject>({ method: 'GET', path: '/api/v1/namespaces/default' });
+    assert.equal(ns.metadata.name, 'default');
+    assert.ok(log.some((l) => /^GET \S+ ETIMEDOUT: retrying \(attempt 2 of 3\)/.test(l)), log.join('\n'));
+  } finally {
+    http.close();
+    await sb.stop();
+  }
+});
+
+test('the retry budget is spent once per outage, not once per object', async () => {
+  const sb = await startSandbox({ workloads: false });
+  const log: string[] = [];
+  const http = transport(sb, log);
+  const server = outage(sb);
+  const get = (name: string) => http.json<KubeObject>({ method: 'GET', path: `/api/v1/namespaces/${name}`, subject: `Namespace/${name}` });
+  try {
+    await server.down();
+    await assert.rejects(get('default'), /cannot reach the Kubernetes API server at http:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED \S+ \(gave up after 3 attempts\)/);
+    await assert.rejects(get('kube-system'), /\(not retried: earlier requests already spent their retries on this server\)/);
+    await server.up();
+    assert.equal((await get('default')).metadata.name, 'default', 'an answer ends the outage');
+    await server.down();
+    await assert.rejects(get('default'), /gave up after 3 attempts/, 'the next outage gets a full budget again');
+  } finally {
+    http.close();
+    await sb.stop();
+  }
+});
+
+test('a certificate the kubeconfig does not trust is refused at once, not retried', async () => {
+  const sb = await startSandbox({ tls: true, workloads: false });
+  const log: string[] = [];
+  const http = transport(sb, log);
+  try {
+    await assert.rejects(http.json({ method: 'GET', path: '/version' }), (err: Error) => {
+      assert.match(err.message, /cannot reach the Kubernetes API server at https:\/\/127\.0\.0\.1:\d+: .*certificate/i);
+      assert.doesNotMatch(err.message, /attempts/);
+      return true;
+    });
+    assert.ok(!log.some((l) => l.includes('retrying')), log.join('\n'));
+  } finally {
+    http.close();
+    await sb.stop();
+  }
+});
+
+test('a write that went through but whose answer was lost: the retry says so instead of blaming someone else', async () => {
+  const sb = await startSandbox({ workloads: false });
+  const kube = await connect({ kubeconfig: sb.kubeconfigPath });
+  let swallow = '';
+  sb.server.use((req, res) => {
+    if (req.method !== swallow) return false;
+    swallow = '';
+    // Let the server carry the write out, then drop the connection instead of answering.
+    res.end = (() => {
+      req.socket.destroy();
+      return res;
+    }) as typeof res.end;
+    return false;
+  });
+  try {
+    const cm = await kube.create(configMap('lost-answer'));
+    swallow = 'PUT';
+    await assert.rejects(kube.update({ ...cm, data: { k: 'v2' } }), (err: Error & { reason?: string }) => {
+      assert.equal(err.reason, 'Conflict', 'the retry carried a resourceVersion the first attempt had already moved on');
+      assert.match(err.message, /\(an attempt may have reached the server before its connection broke\)$/);
+      return true;
+    });
+    const live = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'lost-answer' });
+    assert.deepEqual(live.data, { k: 'v2' }, 'the first attempt did go through');
+
+    swallow = 'PATCH';
+    const applied = await kube.apply(configMap('lost-answer'), { fieldManager: 'test', force: true });
+    assert.equal(swallow, '', 'the answer to the first attempt was lost');
+    assert.deepEqual(applied.data, { k: 'v' }, 'a server-side apply sent again just applies again');
   } finally {
     kube.close();
     await sb.stop();

@@ -43,15 +43,16 @@ status: {containerStatuses: [{name: c, state: {waiting: {reason: ${reason}}}}]}
   assert.equal(problemKey(p('ErrImagePull')), problemKey(p('ImagePullBackOff')));
 });
 
-test("a DaemonSet's new Pods are those of its newest ControllerRevision", () => {
-  const ds = obj('{kind: DaemonSet, metadata: {name: agent, uid: ds1}}');
+test("a DaemonSet's new Pods are those of the ControllerRevision that records its template", () => {
+  const ds = obj('{kind: DaemonSet, metadata: {name: agent, uid: ds1}, spec: {template: {spec: {containers: [{name: a, image: "agent:2"}]}}}}');
   const owner = '[{apiVersion: apps/v1, kind: DaemonSet, name: agent, uid: ds1, controller: true}]';
-  const revisions = [
-    obj(`{kind: ControllerRevision, revision: 1, metadata: {name: agent-aaa, labels: {controller-revision-hash: aaa}, ownerReferences: ${owner}}}`),
-    obj(`{kind: ControllerRevision, revision: 2, metadata: {name: agent-bbb, labels: {controller-revision-hash: bbb}, ownerReferences: ${owner}}}`),
-  ];
+  const revision = (n: number, hash: string, image: string) =>
+    obj(`{kind: ControllerRevision, revision: ${n}, data: {spec: {template: {spec: {containers: [{name: a, image: "${image}"}]}, $patch: replace}}}, metadata: {name: agent-${hash}, labels: {controller-revision-hash: ${hash}}, ownerReferences: ${owner}}}`);
   const pods = ['aaa', 'bbb'].map((h) => obj(`{kind: Pod, metadata: {name: p-${h}, labels: {controller-revision-hash: ${h}}, ownerReferences: ${owner}}}`));
-  assert.deepEqual(newRevisionPods(ds, pods, { controllerRevisions: revisions }).map((p) => p.metadata.name), ['p-bbb']);
+  const current = [revision(1, 'aaa', 'agent:1'), revision(2, 'bbb', 'agent:2')];
+  assert.deepEqual(newRevisionPods(ds, pods, { controllerRevisions: current }).map((p) => p.metadata.name), ['p-bbb']);
+  // The newest revision known is the previous one (its watch is behind): no Pod is known to be new.
+  assert.deepEqual(newRevisionPods(ds, pods, { controllerRevisions: [current[0]!] }), []);
 });
 
 test("a Deployment's new Pods are those of the ReplicaSet with its revision", () => {
@@ -61,4 +62,26 @@ test("a Deployment's new Pods are those of the ReplicaSet with its revision", ()
   const pod = (name: string, owner: string) => obj(`{kind: Pod, metadata: {name: ${name}, ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: ${owner}, uid: ${owner}, controller: true}]}}`);
   const pods = [pod('old-1', 'web-1'), pod('new-1', 'web-2')];
   assert.deepEqual(newRevisionPods(dep, pods, { replicaSets: [rs('web-1', '1'), rs('web-2', '2')] }).map((p) => p.metadata.name), ['new-1']);
+});
+
+test("a Deployment's revision annotation is not trusted before the controller has seen the current spec", () => {
+  const owner = '[{apiVersion: apps/v1, kind: Deployment, name: web, uid: d1, controller: true}]';
+  const template = (image: string) => `{spec: {containers: [{name: web, image: "${image}"}]}}`;
+  // Generation 2 not observed yet: the annotation still names revision 1.
+  const dep = obj(`{kind: Deployment, metadata: {name: web, uid: d1, generation: 2, annotations: {deployment.kubernetes.io/revision: "1"}}, spec: {template: ${template('web:2')}}, status: {observedGeneration: 1}}`);
+  const rs = (name: string, rev: string, image: string) =>
+    obj(`{kind: ReplicaSet, metadata: {name: ${name}, uid: ${name}, annotations: {deployment.kubernetes.io/revision: "${rev}"}, ownerReferences: ${owner}}, spec: {template: ${template(image)}}}`);
+  const pod = (name: string, owner: string) => obj(`{kind: Pod, metadata: {name: ${name}, ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: ${owner}, uid: ${owner}, controller: true}]}}`);
+  const pods = [pod('old-1', 'web-1'), pod('new-1', 'web-2')];
+  assert.deepEqual(newRevisionPods(dep, pods, { replicaSets: [rs('web-1', '1', 'web:1')] }), [], 'the new ReplicaSet is not known yet');
+  assert.deepEqual(newRevisionPods(dep, pods, { replicaSets: [rs('web-1', '1', 'web:1'), rs('web-2', '2', 'web:2')] }).map((p) => p.metadata.name), ['new-1']);
+});
+
+test("a StatefulSet's updateRevision is not trusted before the controller has seen the current spec", () => {
+  const owner = '[{apiVersion: apps/v1, kind: StatefulSet, name: db, uid: s1, controller: true}]';
+  const sts = (observedGeneration: number, updateRevision: string) =>
+    obj(`{kind: StatefulSet, metadata: {name: db, uid: s1, generation: 2}, status: {observedGeneration: ${observedGeneration}, updateRevision: ${updateRevision}}}`);
+  const pods = ['db-aaa', 'db-bbb'].map((h) => obj(`{kind: Pod, metadata: {name: p-${h}, labels: {controller-revision-hash: ${h}}, ownerReferences: ${owner}}}`));
+  assert.deepEqual(newRevisionPods(sts(1, 'db-aaa'), pods, {}), []);
+  assert.deepEqual(newRevisionPods(sts(2, 'db-bbb'), pods, {}).map((p) => p.metadata.name), ['p-db-bbb']);
 });

@@ -190,3 +190,36 @@ test('an aborted signal rejects the wait and stops every watch', async () => {
   await assert.rejects(done, /interrupted/);
   assert.equal(c.cutWatches(), 0, 'no watch left open');
 });
+
+test("a DaemonSet's old crash-looping Pods do not fail its rollout while the new ControllerRevision is not seen yet", async () => {
+  const c = new FakeCluster();
+  const owner = [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'agent', uid: 'ds-uid', controller: true }];
+  const template = (image: string) => ({ metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'agent', image }] } });
+  const revision = (n: number, hash: string, image: string): KubeObject =>
+    ({
+      apiVersion: 'apps/v1',
+      kind: 'ControllerRevision',
+      metadata: { name: `agent-${hash}`, namespace: NS, labels: { app: 'agent', 'controller-revision-hash': hash }, ownerReferences: owner },
+      data: { spec: { template: { ...template(image), $patch: 'replace' } } },
+      revision: n,
+    }) as KubeObject;
+  c.put({
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: 'agent', namespace: NS, uid: 'ds-uid', generation: 2 },
+    spec: { selector: { matchLabels: { app: 'agent' } }, template: template('agent:fixed') },
+    status: { observedGeneration: 2, desiredNumberScheduled: 1, currentNumberScheduled: 1, updatedNumberScheduled: 0, numberAvailable: 0 },
+  });
+  // Only the previous revision is known: the one of the new template comes later.
+  c.put(revision(1, 'old', 'agent:broken'));
+  c.put({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'agent-x', namespace: NS, labels: { app: 'agent', 'controller-revision-hash': 'old' }, ownerReferences: owner },
+    spec: { containers: [{ name: 'agent', image: 'agent:broken' }] },
+    status: { containerStatuses: [{ name: 'agent', ready: false, restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s' } } }] },
+  });
+  const dsRef = { apiVersion: 'apps/v1', kind: 'DaemonSet', namespace: NS, name: 'agent' };
+  const result = await watchRollouts(c, [{ ref: dsRef, generation: 2 }], { timeoutMs: 300, failureGraceMs: 10 });
+  assert.equal(result.outcome, 'timeout', result.workloads[0]!.reason);
+});

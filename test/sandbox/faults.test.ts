@@ -157,3 +157,16 @@ test('a restarted server keeps its objects, ends open watches and keeps the clus
   sb.store.create(sb.store.resourceFor('apps', 'Deployment')!, deployment('after-restart', 'example/web:1'), { fieldManager: 'test' });
   await waitUntil('rollout after restart', () => rolledOut(sb.store.get(sb.store.resourceFor('apps', 'Deployment')!, 'default', 'after-restart')));
 });
+
+test('a delayed watch whose connection a restart dropped leaves nothing open behind it', async () => {
+  const path = '/api/v1/namespaces/default/configmaps';
+  sb.hooks.faults.delay({ path, verb: 'watch', ms: 300, count: 1 });
+  const req = request(`${sb.url}${path}?watch=true&allowWatchBookmarks=true`, (r) => r.resume());
+  req.on('error', () => {});
+  req.end();
+  await new Promise((r) => setTimeout(r, 100));
+  await sb.restart();
+  await new Promise((r) => setTimeout(r, 500));
+  // A leaked stream would still be counted among the open watches (and keep its bookmark timer).
+  assert.equal(sb.server.cutWatches(), 0);
+});

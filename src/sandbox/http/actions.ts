@@ -70,7 +70,13 @@ export function answerReview(res: ResourceType, body: KubeObject, grant: Grant):
       break;
     }
     case 'SelfSubjectReview':
-      out.status = { userInfo: { username: grant.user, groups: grant.namespace === undefined ? ADMIN_GROUPS : ['system:authenticated'] } };
+      // A certificate's groups are its O fields; token users are admins or namespace-bound service accounts.
+      out.status = {
+        userInfo: {
+          username: grant.user,
+          groups: grant.groups ? [...grant.groups, 'system:authenticated'] : grant.namespace === undefined ? ADMIN_GROUPS : ['system:authenticated'],
+        },
+      };
       break;
   }
   return out;

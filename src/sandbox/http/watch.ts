@@ -159,6 +159,10 @@ export class WatchHub {
     };
     http.on('close', cleanup);
     http.on('finish', cleanup);
+    // A client gone before the stream began (a delayed request whose connection a
+    // restart dropped) will never emit 'close' again: clean up now, or the
+    // bookmark timer and the store subscription leak.
+    if (http.destroyed || http.socket?.destroyed) cleanup();
   }
 
   private json(o: KubeObject, p: WatchParams): string {
