@@ -1,5 +1,6 @@
 // Secret values never reach the terminal: not in diffs, change sets, -v logs,
-// history or errors — in data, stringData or the last-applied annotation.
+// history or errors — in data, stringData or the last-applied annotation —
+// and credentials (kubeconfig tokens, git tokens and passwords) never do either.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { run, runCli } from '../helpers/cli.js';
+import { makeRepo, serveSmartHttp } from '../helpers/gitrepo.js';
 
 const PLAIN = 'hunter2-plain-value';
 const ENCODED_SOURCE = 'correct-horse-battery';
@@ -62,3 +64,45 @@ test('a full run of apply, diff, -o json|yaml, -v and history never prints a Sec
     await sb.stop();
   }
 });
+
+test('tokens and passwords in kubeconfigs, git URLs and Authorization headers are redacted in -v output', async () => {
+  const KUBE_TOKEN = 'kube-bearer-token-never-printed';
+  const GIT_TOKEN = 'git-token-never-printed';
+  const URL_PASSWORD = 'url-password-never-printed';
+  const sb = await startSandbox({ workloads: false, token: KUBE_TOKEN });
+  const repo = await makeRepo({ name: 'secrets' });
+  const http = await serveSmartHttp(repo.root, GIT_TOKEN);
+  const cache = mkdtempSync(join(tmpdir(), 'gdeploy-secret-cache-'));
+  try {
+    await repo.commit({ 'cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-git\ndata:\n  k: v\n' });
+    const k = ['--kubeconfig', sb.kubeconfigPath];
+    const wrong = join(cache, 'wrong-kubeconfig');
+    writeFileSync(wrong, sb.kubeconfig.replace(KUBE_TOKEN, 'WRONG-TOKEN-0123456789'));
+    const withPassword = http.url(repo.name).replace('://', `://ci:${URL_PASSWORD}@`);
+    const runs = [
+      // The token from the environment, -v: every request to the API server and to git is logged.
+      await runCli(['sync', '--repo', http.url(repo.name), '--cache-dir', cache, '--app', 'from-git', '-v', ...k], { env: { GDEPLOY_GIT_TOKEN: GIT_TOKEN } }),
+      // A password in the URL (refused by the server): the error names the repository, not the password.
+      await runCli(['sync', '--repo', withPassword, '--cache-dir', cache, '--app', 'from-git', '-v', ...k]),
+      await runCli(['history', '--app', 'from-git', '-v', '-o', 'json', ...k]),
+      // A wrong kubeconfig token: the 401 must not echo what was sent.
+      await runCli(['history', '--app', 'from-git', '-v', '--kubeconfig', wrong]),
+    ];
+    assert.equal(runs[0]!.code, 0, runs[0]!.stderr);
+    assert.notEqual(runs[1]!.code, 0, 'a wrong password is refused');
+    assert.notEqual(runs[3]!.code, 0, 'a wrong token is refused');
+    assert.ok(joined(runs).includes('WRONG-TOKEN') === false, 'not even a wrong token is echoed');
+    assert.match(runs[0]!.stderr, /GET https:\/\/|GET http:\/\//, '-v logged the requests');
+    const all = joined(runs);
+    for (const value of [KUBE_TOKEN, GIT_TOKEN, URL_PASSWORD, Buffer.from(`ci:${GIT_TOKEN}`).toString('base64'), Buffer.from(`ci:${URL_PASSWORD}`).toString('base64')]) {
+      assert.ok(!all.includes(value), `a credential appeared in the output: ${value}`);
+    }
+  } finally {
+    await http.close();
+    await repo.cleanup();
+    rmSync(cache, { recursive: true, force: true });
+    await sb.stop();
+  }
+});
+
+const joined = (runs: { stdout: string; stderr: string }[]): string => runs.map((r) => `${r.stdout}\n${r.stderr}`).join('\n');
