@@ -3,6 +3,7 @@ import { addApplyOptions, addFileOptions, addWaitOptions, globalsOf, outputOptio
 import { ExitCode, GdeployError, assertValid, errorMessage } from '../engine/errors.js';
 import type { DeployResult } from '../engine/types.js';
 import type { RevisionResult } from '../engine/history.js';
+import type { AppLock } from '../engine/lock.js';
 import type { Kube, KubeObject } from '../kube/types.js';
 import type { RolloutResult } from '../rollout/index.js';
 import { log } from '../ui/log.js';
@@ -78,7 +79,7 @@ async function applyLocked(
 ): Promise<number> {
   const { deploy } = await import('../engine/deploy.js');
   const { printChangeSet, deployProgress } = await import('../ui/changeset.js');
-  let lock: { release(): Promise<void> } | undefined;
+  let lock: AppLock | undefined;
   try {
     // A dry run writes nothing, so it needs no lock.
     if (!flags.dryRun) {
@@ -92,6 +93,7 @@ async function applyLocked(
         onWait: (h) => log.info(`waiting for ${h.identity} to finish with app ${app}...`),
       });
     }
+    const { untilLost } = await import('../engine/lock.js');
     const progress = await deployProgress(objects.length);
     const result = await deploy(kube, {
       objects,
@@ -102,15 +104,15 @@ async function applyLocked(
       dryRun: flags.dryRun,
       forceConflicts: flags.forceConflicts,
       concurrency: parsed.concurrency,
-      halt: interrupt,
+      halt: untilLost(lock, interrupt),
       onEvent: (ev) => progress.onEvent(ev),
     }).finally(() => progress.stop());
     const errors = result.errors.map((e) => e.message);
     printChangeSet(result.changeSet, { app, namespace: kube.namespace, dryRun: result.dryRun, errors, format: flags.output });
     if (result.interrupted) {
-      const { interruptedSummary } = await import('../engine/halt.js');
+      const { interruptedSummary, interruptedReason } = await import('../engine/halt.js');
       log.info(interruptedSummary(result.changeSet, result.interrupted));
-      if (!flags.dryRun) await record(kube, app, result, 'interrupted', flags, [result.interrupted, ...errors].join('; '));
+      if (!flags.dryRun) await record(kube, app, result, 'interrupted', flags, interruptedReason(result.changeSet, result.interrupted, errors));
       // interruptible() turns this into 130 or 143.
       return ExitCode.ERROR;
     }

@@ -37,7 +37,8 @@ export async function deploy(kube: Kube, opts: DeployOptions): Promise<DeployRes
       if (c.action === 'created' || c.action === 'configured') Object.assign(c, { action: 'skipped', error: notDone(opts.halt) });
       if (c.action === 'pruned') Object.assign(c, { action: 'skipped', error: notDone(opts.halt, 'pruned') });
     }
-    return result(true);
+    // Not a dry run: a real deploy that was stopped before its first write, and says so object by object.
+    return result(false);
   }
 
   const onChange = (c: PlannedChange): void => opts.onEvent?.({ type: 'change', change: c });
@@ -55,10 +56,17 @@ export async function deploy(kube: Kube, opts: DeployOptions): Promise<DeployRes
     opts.onEvent?.({ type: 'stage', name: 'objects' });
     return sameRefs(widened, before) || (await save(kube, opts, widened, previous, errors));
   };
+  const plannedKeys = new Map(applied.map((c) => [c, keyOf(c.ref)]));
   opts.onEvent?.({ type: 'stage', name: 'cluster' });
   await applyStaged(kube, applied, { ...opts, onChange, betweenStages }, errors);
 
-  let final: ObjectRef[] = widened;
+  // An object whose CRD came with it is planned again once the CRD exists; if
+  // its kind turns out cluster-scoped it loses the namespace it was assumed to
+  // have. The inventory must hold it as it really is, or the next run would
+  // take the old entry for an object that left the manifests and prune it.
+  const moved = new Set(applied.filter((c) => keyOf(c.ref) !== plannedKeys.get(c)).map((c) => plannedKeys.get(c)!));
+  const desiredNow = applied.map((c) => c.ref);
+  let final: ObjectRef[] = unionRefs(widened.filter((r) => !moved.has(keyOf(r))), desiredNow);
   if (prunes.length > 0 || opts.prune) {
     if (errors.length > 0) {
       for (const c of prunes) Object.assign(c, { action: 'skipped', error: 'not pruned: applying failed' });
@@ -70,7 +78,7 @@ export async function deploy(kube: Kube, opts: DeployOptions): Promise<DeployRes
       await prune(kube, prunes, { ...opts, onChange }, errors);
       // Whatever is still there (failed, or left when halted) stays in the inventory for the next run.
       const kept = new Set(prunes.filter((c) => c.action !== 'pruned').map((c) => keyOf(c.ref)));
-      final = [...desired, ...before.filter((r) => kept.has(keyOf(r)))];
+      final = [...desiredNow, ...before.filter((r) => kept.has(keyOf(r)))];
     }
   }
 

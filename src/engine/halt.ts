@@ -21,3 +21,9 @@ export function interruptedSummary(cs: ChangeSet, why: string): string {
   const objects = (n: number) => `${n} object${n === 1 ? '' : 's'}`;
   return `${why}: ${objects(written)} written, ${objects(left)} left for the next run`;
 }
+
+/** The one line a history record keeps of a halted deploy: the summary and the first error, not hundreds. */
+export function interruptedReason(cs: ChangeSet, why: string, errors: string[]): string {
+  const more = errors.length > 1 ? `; and ${errors.length - 1} more error${errors.length === 2 ? '' : 's'}` : '';
+  return [interruptedSummary(cs, why), ...errors.slice(0, 1)].join('; ') + more;
+}

@@ -42,6 +42,16 @@ export interface AppLock {
 }
 
 export const DEFAULT_LEASE_SECONDS = 30;
+
+/**
+ * The signal to stop writing on: `signal` (an interrupt), or the lock being
+ * lost, whichever comes first. Writing on without the lock would race
+ * whoever holds it now.
+ */
+export function untilLost(lock: AppLock | undefined, signal: AbortSignal | undefined): AbortSignal | undefined {
+  if (!lock) return signal;
+  return signal ? AbortSignal.any([signal, lock.lost]) : lock.lost;
+}
 const POLL_MS = 500;
 
 export function lockRef(app: string, namespace: string): ObjectRef {
@@ -67,7 +77,7 @@ export async function acquireAppLock(kube: Kube, opts: LockOptions): Promise<App
   for (;;) {
     opts.signal?.throwIfAborted();
     const lease = await tryTake(kube, ref, identity, seconds, opts);
-    if (lease !== undefined) return new HeldLock(kube, lease, identity, seconds, opts.signal);
+    if (lease !== undefined) return new HeldLock(kube, lease, identity, seconds);
     const holder = holderOf(await kube.find(ref, { signal: opts.signal }));
     if (holder === undefined) {
       // Released between our attempt and this read: try again, without hammering the server.
@@ -91,8 +101,10 @@ async function tryTake(kube: Kube, ref: ObjectRef, identity: string, seconds: nu
     try {
       return await kube.create(leaseObject(ref, identity, seconds, now, now, 0), { signal: opts.signal });
     } catch (err) {
-      if (isAlreadyExists(err)) return undefined;
-      throw err;
+      return await ifOurs(kube, ref, identity, now, opts.signal, () => {
+        if (isAlreadyExists(err)) return undefined;
+        throw err;
+      });
     }
   }
   const holder = holderOf(live);
@@ -106,14 +118,38 @@ async function tryTake(kube: Kube, ref: ObjectRef, identity: string, seconds: nu
   try {
     return await kube.update(next, { signal: opts.signal });
   } catch (err) {
-    // Someone else got there between our read and write.
-    if (isConflict(err) || isNotFound(err)) return undefined;
-    throw err;
+    return await ifOurs(kube, ref, identity, now, opts.signal, () => {
+      // Someone else got there between our read and write.
+      if (isConflict(err) || isNotFound(err)) return undefined;
+      throw err;
+    });
   }
+}
+
+/**
+ * After a failed take: a write whose answer was lost (the retry then meets a
+ * 409 or AlreadyExists, or the connection broke) may still have made the
+ * lease ours. Read it back; if it names this holder and this very take, it is
+ * held (client-go also treats a lease naming itself as its own). Otherwise
+ * `otherwise` decides.
+ */
+async function ifOurs(
+  kube: Kube,
+  ref: ObjectRef,
+  identity: string,
+  acquireTime: string,
+  signal: AbortSignal | undefined,
+  otherwise: () => KubeObject | undefined,
+): Promise<KubeObject | undefined> {
+  const live = await kube.find(ref, { signal }).catch(() => undefined);
+  const spec = (live?.spec ?? {}) as LeaseSpec;
+  if (live && spec.holderIdentity === identity && spec.acquireTime === acquireTime) return live;
+  return otherwise();
 }
 
 class HeldLock implements AppLock {
   private readonly lostController = new AbortController();
+  private readonly stopped = new AbortController();
   private readonly timer: NodeJS.Timeout;
   private renewing: Promise<void> = Promise.resolve();
   private released = false;
@@ -123,10 +159,11 @@ class HeldLock implements AppLock {
     private lease: KubeObject,
     readonly identity: string,
     seconds: number,
-    signal: AbortSignal | undefined,
   ) {
-    // Renew well within the duration so one slow request does not lose it.
-    this.timer = setInterval(() => (this.renewing = this.renew(signal)), (seconds * 1000) / 3);
+    // Renew well within the duration so one slow request does not lose it. The
+    // caller's signal (an interrupt) must not stop renewals: the writes in flight
+    // after a SIGINT still need the lock until release().
+    this.timer = setInterval(() => (this.renewing = this.renew(this.stopped.signal)), (seconds * 1000) / 3);
     this.timer.unref();
   }
 
@@ -174,7 +211,8 @@ class HeldLock implements AppLock {
     if (this.released) return;
     this.released = true;
     clearInterval(this.timer);
-    await this.renewing;
+    this.stopped.abort();
+    await this.renewing.catch(() => undefined);
     if (this.lost.aborted) return;
     // Hand it back as client-go does: no holder, so the next taker need not wait for expiry.
     const spec: LeaseSpec = { ...(this.lease.spec as LeaseSpec), holderIdentity: undefined, leaseDurationSeconds: 1 };

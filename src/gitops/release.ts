@@ -4,7 +4,7 @@
 import { deploy } from '../engine/deploy.js';
 import { ExitCode, errorMessage } from '../engine/errors.js';
 import { hasChanges } from '../engine/changeset.js';
-import { interruptedSummary } from '../engine/halt.js';
+import { interruptedReason } from '../engine/halt.js';
 import { inventorySubjects, type RevisionRecord, type RevisionResult } from '../engine/history.js';
 import { revert } from '../engine/revert.js';
 import type { ChangedWorkload, DeployResult } from '../engine/types.js';
@@ -107,7 +107,7 @@ export async function release(
   const done = { ...base, commit, deploy: result, inventory, changed: !result.dryRun && hasChanges(result.changeSet) };
   if (result.interrupted) {
     // The command turns an interruption into 130 or 143; ERROR stands in until then.
-    const reason = [interruptedSummary(result.changeSet, result.interrupted), ...result.errors.map((e) => e.message)].join('; ');
+    const reason = interruptedReason(result.changeSet, result.interrupted, result.errors.map((e) => e.message));
     return { ...done, result: 'interrupted', exitCode: ExitCode.ERROR, reason };
   }
   if (result.errors.length > 0) {

@@ -7,6 +7,7 @@ import { GdeployError, UsageError } from '../engine/errors.js';
 import { lastSucceeded, readHistory, type AppHistory, type RevisionRecord } from '../engine/history.js';
 import type { Kube } from '../kube/types.js';
 import { deployAndRecord, takeLock } from './sync.js';
+import { untilLost } from '../engine/lock.js';
 import type { ReleaseOutcome, ReleaseSettings } from './release.js';
 import { openSource, type GitSource } from './source.js';
 
@@ -68,6 +69,7 @@ export async function rollback(s: RollbackSettings): Promise<RollbackResult> {
   }
 
   const lock = await takeLock(s, 'rollback');
+  const held = { ...s, signal: untilLost(lock, s.signal) };
   try {
     // Re-read under the lock: the history may have moved while we waited.
     const current = await readHistory(s.kube, s.app, s.namespace, s.signal);
@@ -75,7 +77,7 @@ export async function rollback(s: RollbackSettings): Promise<RollbackResult> {
     if (s.commit && !s.dryRun) {
       const pushed = await source.mirror.commitTreeOf(sha, branch, `Roll back to ${sha}`);
       const revision = `${branch}@sha1:${pushed}`;
-      const { outcome, record } = await deployAndRecord(s, source, { sha: pushed, revision, branch }, current, {
+      const { outcome, record } = await deployAndRecord(held, source, { sha: pushed, revision, branch }, current, {
         action: 'rollback',
         extra,
         pin: { clear: true },
@@ -84,7 +86,7 @@ export async function rollback(s: RollbackSettings): Promise<RollbackResult> {
     }
     const revision = `${branch}@sha1:${sha}`;
     const pin = { set: { sha, revision, branch, fromHead: head.sha } };
-    const { outcome, record } = await deployAndRecord(s, source, { sha, revision, branch }, current, { action: 'rollback', extra, pin });
+    const { outcome, record } = await deployAndRecord(held, source, { sha, revision, branch }, current, { action: 'rollback', extra, pin });
     return { outcome, record, sha, target: sha, branch, head: head.sha, source };
   } finally {
     await lock.release();

@@ -12,7 +12,7 @@ import {
   type RevisionAction,
   type RevisionRecord,
 } from '../engine/history.js';
-import { acquireAppLock, type AppLock } from '../engine/lock.js';
+import { acquireAppLock, untilLost, type AppLock } from '../engine/lock.js';
 import type { ResolvedCommit } from '../git/index.js';
 import { decidePin } from './pin.js';
 import { putBack, release, type ObjectCache, type ReleaseOutcome, type ReleaseSettings, type ReleaseTarget } from './release.js';
@@ -73,7 +73,7 @@ export async function syncOnce(s: SyncSettings, source: GitSource, state: SyncSt
       state.reportedPin = undefined;
       if (!s.dryRun) await clearPin(s.kube, s.app, s.namespace, s.signal);
     }
-    const { outcome, record } = await deployAndRecord(s, source, target, history, { action: 'sync', cache: state.cache });
+    const { outcome, record } = await deployAndRecord({ ...s, signal: untilLost(lock, s.signal) }, source, target, history, { action: 'sync', cache: state.cache });
     return { head, outcome, record, pinned: decision.kind === 'pinned', exitCode: outcome.exitCode };
   } finally {
     await lock?.release();

@@ -84,7 +84,8 @@ const OBJECT_ERRORS_SHOWN = 10;
  */
 export function foldErrors(cs: ChangeSet, errors: string[]): string[] {
   const failed = new Set(cs.changes.filter((c) => c.action === 'failed').map((c) => c.subject));
-  const isObjectError = (e: string): boolean => failed.has(e.slice(0, e.indexOf(' ')));
+  // Object errors start with the subject: "Kind/ns/name apply failed: ..." or "Kind/ns/name: forbidden: ...".
+  const isObjectError = (e: string): boolean => failed.has(e.slice(0, e.indexOf(' ')).replace(/:$/, ''));
   const objectErrors = errors.filter(isObjectError).length;
   if (objectErrors <= OBJECT_ERRORS_SHOWN) return errors;
   let shown = 0;

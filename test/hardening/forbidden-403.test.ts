@@ -247,12 +247,15 @@ test('prune never deletes on the strength of a list it was not allowed to read f
   const before = inventoryOf('split');
   assert.equal(before?.length, 6);
 
-  const changed = [configMap('team-a', 'near-1', '2'), configMap('team-a', 'near-2', '2'), ...farNames.map((n) => configMap('team-b', n, '2'))];
+  // far-3 and far-4 leave the manifests: prune candidates gdeploy may not read.
+  const kept = farNames.slice(0, 2);
+  const changed = [configMap('team-a', 'near-1', '2'), configMap('team-a', 'near-2', '2'), ...kept.map((n) => configMap('team-b', n, '2'))];
   const r = await gdeploy(teamA, ['apply', '-f', manifests('split-changed', changed), '--app', 'split', '--prune', '--no-wait']);
   assert.equal(r.code, 1, r.stderr);
-  for (const n of farNames) {
+  for (const n of kept) {
     assert.match(r.stderr, new RegExp(`^error: ConfigMap/team-b/${n}: forbidden: cannot patch configmaps "${n}" in namespace "team-b" `, 'm'), r.stderr);
   }
+  assert.match(r.stderr, /not pruning: 2 objects of app split's inventory/, r.stderr);
   for (const n of farNames) assert.equal((live('', 'ConfigMap', 'team-b', n)?.data as Record<string, string>).value, '1', `${n} untouched`);
   for (const n of ['near-1', 'near-2']) assert.equal((live('', 'ConfigMap', 'team-a', n)?.data as Record<string, string>).value, '1', `${n} not applied`);
   assert.deepEqual(inventoryOf('split')?.sort(), before?.sort(), 'objects that could not be seen stay in the inventory');

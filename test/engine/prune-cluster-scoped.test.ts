@@ -1,0 +1,45 @@
+// A custom resource whose CRD arrives in the same deploy is planned before its
+// scope is known. Once the CRD exists it may turn out cluster-scoped; the
+// inventory must then record it without the namespace it was assumed to have,
+// or the next `--prune` would take it for an object that left the manifests.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSandbox } from '../../src/sandbox/index.js';
+import { connect } from '../../src/kube/connect.js';
+import { deploy, readInventory } from '../../src/engine/index.js';
+import type { KubeObject } from '../../src/kube/types.js';
+
+const objects = (): KubeObject[] => [
+  {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.example.com' },
+    spec: {
+      group: 'example.com',
+      scope: 'Cluster',
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    },
+  },
+  { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 1 } },
+];
+
+test('a cluster-scoped custom resource deployed with its CRD is not pruned by the next deploy of the same manifests', async (t) => {
+  const sb = await startSandbox({ workloads: false });
+  const kube = await connect({ kubeconfig: sb.kubeconfigPath });
+  t.after(async () => {
+    kube.close();
+    await sb.stop();
+  });
+  const first = await deploy(kube, { objects: objects(), app: 'widgets', namespace: 'default', prune: true });
+  assert.deepEqual(first.errors, []);
+  const inv = await readInventory(kube, 'widgets', 'default');
+  assert.deepEqual(
+    inv?.objects.map((r) => `${r.kind}/${r.namespace ?? ''}/${r.name}`).sort(),
+    ['CustomResourceDefinition//widgets.example.com', 'Widget//w1'],
+  );
+  const second = await deploy(kube, { objects: objects(), app: 'widgets', namespace: 'default', prune: true });
+  assert.deepEqual(second.errors, []);
+  assert.deepEqual(second.changeSet.changes.map((c) => `${c.subject} ${c.action}`), ['CustomResourceDefinition/widgets.example.com unchanged', 'Widget/w1 unchanged']);
+  assert.ok(await kube.find({ apiVersion: 'example.com/v1', kind: 'Widget', name: 'w1' }), 'the Widget is still there');
+});
