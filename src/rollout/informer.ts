@@ -17,6 +17,8 @@ export interface InformerOptions {
   onChange: (obj: KubeObject, deleted: boolean) => void;
   /** Reports errors the informer retries after (lost connection, failed list). */
   onRetry?: (err: unknown) => void;
+  /** How long a stream may stay silent before it is taken for dead (default: two bookmark periods). */
+  silentStreamMs?: number;
 }
 
 // Re-establishing a watch that ended after a healthy while costs nothing;
@@ -26,6 +28,14 @@ export interface InformerOptions {
 // step. client-go's reflector backs off the same way.
 const RETRY: RetryPolicy = { attempts: Infinity, baseMs: 100, maxMs: 3000, maxRetryAfterMs: 0 };
 const HEALTHY_STREAM_MS = 1000;
+
+// A connection can die without a word (a NAT or load balancer dropping it):
+// no event and no end ever come. Like client-go's reflector, each watch asks
+// the server to end it after a random 5 to 10 minutes, and on top of that a
+// stream silent for longer than two bookmark periods (the API server sends
+// one about every minute when asked) is dropped and watched again.
+const MIN_WATCH_TIMEOUT_S = 300;
+const SILENT_STREAM_MS = 2 * 60_000;
 
 export class Informer {
   private readonly cache = new Map<string, KubeObject>();
@@ -111,16 +121,29 @@ export class Informer {
     const stream = new AbortController();
     let progressed = false;
     const started = Date.now();
-    await this.kube.watch(
-      type,
-      namespace,
-      { resourceVersion: this.resourceVersion, allowBookmarks: true, labelSelector, fieldSelector },
-      (ev) => {
-        if (this.handle(ev)) progressed = true;
-        else stream.abort();
-      },
-      AbortSignal.any([signal, stream.signal]),
-    );
+    let silence: NodeJS.Timeout | undefined;
+    const listen = (): void => {
+      clearTimeout(silence);
+      silence = setTimeout(() => stream.abort(), this.opts.silentStreamMs ?? SILENT_STREAM_MS);
+      silence.unref();
+    };
+    listen();
+    const timeoutSeconds = Math.round(MIN_WATCH_TIMEOUT_S * (1 + Math.random()));
+    try {
+      await this.kube.watch(
+        type,
+        namespace,
+        { resourceVersion: this.resourceVersion, allowBookmarks: true, labelSelector, fieldSelector, timeoutSeconds },
+        (ev) => {
+          listen();
+          if (this.handle(ev)) progressed = true;
+          else stream.abort();
+        },
+        AbortSignal.any([signal, stream.signal]),
+      );
+    } finally {
+      clearTimeout(silence);
+    }
     if (!signal.aborted && this.resourceVersion !== undefined) this.resumes++;
     // A quiet stream that lived a while is healthy too; only instant endings are suspect.
     return progressed || Date.now() - started > HEALTHY_STREAM_MS;

@@ -97,3 +97,35 @@ test('after 410 Gone the cache is what the server holds: changes and deletions m
   assert.ok(informer.relists > 0, 'it had to list again');
   assert.equal(c.cutWatches(), 0, 'no watch left open after stop');
 });
+
+test('a watch that goes silent (a connection dead without a word) is dropped and watched again; the server is asked to end it too', async () => {
+  const asked: (number | undefined)[] = [];
+  let served = 0;
+  const server: InformerClient = {
+    async list(): Promise<ObjectList> {
+      return { items: [pod('a', 'Pending')], resourceVersion: '7' };
+    },
+    // The first stream never says anything and never ends; the second delivers the change.
+    async watch(_type, _ns, opts, onEvent, signal): Promise<void> {
+      asked.push(opts.timeoutSeconds);
+      if (served++ === 0) return new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
+      onEvent({ type: 'MODIFIED', object: { ...pod('a', 'Running'), metadata: { name: 'a', namespace: 'default', resourceVersion: '8' } } } as WatchEvent);
+      return new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
+    },
+  };
+  const phases: string[] = [];
+  const informer = new Informer(server, {
+    type,
+    namespace: 'default',
+    silentStreamMs: 200,
+    onChange: (o) => phases.push(String((o.status as { phase?: string }).phase)),
+  });
+  const stop = new AbortController();
+  const running = informer.run(stop.signal);
+  for (let i = 0; i < 400 && !phases.includes('Running'); i++) await tick(10);
+  stop.abort();
+  await running;
+  assert.deepEqual(phases, ['Running'], 'the change after the silent stream arrived');
+  assert.ok(asked.length >= 2, 'watched again');
+  for (const t of asked) assert.ok(t !== undefined && t >= 300 && t <= 600, `timeoutSeconds between 5 and 10 minutes: ${t}`);
+});
