@@ -16,7 +16,7 @@ import type { ChangedWorkload, DeployOptions, DeployResult, EngineError, Planned
 const WORKLOAD_KINDS = new Set(['apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'batch/Job']);
 
 export async function deploy(kube: Kube, opts: DeployOptions): Promise<DeployResult> {
-  const planned = await plan(kube, opts);
+  const planned = await plan(kube, { ...opts, checkPrunes: !opts.dryRun });
   opts.onEvent?.({ type: 'planned', plan: planned });
   const changes = planned.changeSet.changes;
   const errors = [...planned.errors];

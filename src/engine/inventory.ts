@@ -17,6 +17,7 @@ import type { Kube, KubeObject, ObjectRef } from '../kube/types.js';
 import { subjectOf } from '../kube/refs.js';
 import { keyOf } from './changeset.js';
 import { GdeployError, errorMessage } from './errors.js';
+import { LABEL_MAX, dns1123Label } from './names.js';
 import type { Revision } from './types.js';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -145,12 +146,13 @@ export function sameRefs(a: ObjectRef[], b: ObjectRef[]): boolean {
   return b.every((r) => keys.has(keyOf(r)));
 }
 
-const APP_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** At most this long, so that the inventory's name `gdeploy.<app>` is no longer than a label. */
+const APP_NAME_MAX = LABEL_MAX - inventoryName('').length;
 
-/** An app name must make a valid label value and ConfigMap name. */
+/** An app name must be a label value and part of object names: a DNS-1123 label. */
 export function validateAppName(app: string): string | undefined {
-  if (app.length > 63 - 'gdeploy.'.length || !APP_NAME.test(app)) {
-    return `invalid app name "${app}": use lower case letters, digits and '-', starting and ending with a letter or digit, at most ${63 - 'gdeploy.'.length} characters`;
+  if (app.length > APP_NAME_MAX || dns1123Label(app) !== undefined) {
+    return `invalid app name "${app}": use lower case letters, digits and '-', starting and ending with a letter or digit, at most ${APP_NAME_MAX} characters`;
   }
   return undefined;
 }
@@ -161,7 +163,7 @@ export function appNameFrom(dirName: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/^-+|-+$/g, '')
-    .slice(0, 63 - 'gdeploy.'.length)
+    .slice(0, APP_NAME_MAX)
     .replace(/-+$/, '');
   return cleaned || 'default';
 }

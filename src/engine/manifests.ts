@@ -46,6 +46,14 @@ export function sourceOf(obj: KubeObject): ManifestSource | undefined {
   return sources.get(obj);
 }
 
+/** A deep copy that still knows where it was loaded from. */
+export function cloneManifest(obj: KubeObject): KubeObject {
+  const copy = structuredClone(obj);
+  const src = sources.get(obj);
+  if (src) sources.set(copy, src);
+  return copy;
+}
+
 export function describeSource(src: ManifestSource): string {
   return `${src.file}: document ${src.document} (line ${src.line})`;
 }

@@ -5,12 +5,12 @@
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_MAX = 63;
+export const LABEL_MAX = 63;
 const SUBDOMAIN_MAX = 253;
 
 type NameRule = (name: string) => string | undefined;
 
-function dns1123Label(name: string): string | undefined {
+export function dns1123Label(name: string): string | undefined {
   if (name.length > LABEL_MAX) return `must be no more than ${LABEL_MAX} characters`;
   if (!DNS1123_LABEL.test(name)) {
     return "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";

@@ -3,13 +3,14 @@
 // would for real) and the answer is compared with the live object. Nothing is
 // written. With prune, the inventory says which objects the app had before.
 import type { Kube, KubeObject, ObjectRef, ResourceMapping } from '../kube/types.js';
-import { KubeError, isConflict, isForbidden, isNotFound, isUnauthorized } from '../kube/errors.js';
+import { KubeError, isConflict, isForbidden, isInvalid, isNotFound, isUnauthorized } from '../kube/errors.js';
 import { errorMessage } from './errors.js';
 import { groupOf, keyOf, refOf, subjectOf } from './changeset.js';
 import { appLabels, inventoryRef, readInventory, APP_LABEL } from './inventory.js';
 import { sameObject } from './normalize.js';
 import { DEFAULT_CONCURRENCY, mapLimit } from './pool.js';
 import { fetchLive } from './live.js';
+import { sourceOf, type ManifestSource } from './manifests.js';
 import { applyIsNoop } from './noop.js';
 import type { EngineError, Plan, PlanOptions, PlannedChange } from './types.js';
 
@@ -28,6 +29,17 @@ interface Prepared {
   desired: KubeObject;
   mapping?: ResourceMapping;
   deferred?: 'crd' | 'namespace';
+  /** The file and document it came from, when it came from one. */
+  source?: ManifestSource;
+}
+
+/**
+ * `Kind/namespace/name (file, document N)`: for errors whose fix is in the
+ * manifest, so that the reader knows which document to open, as kubectl names
+ * the file an object came from.
+ */
+function located(subject: string, source: ManifestSource | undefined): string {
+  return source ? `${subject} (${source.file}, document ${source.document})` : subject;
 }
 
 export async function plan(kube: Kube, opts: PlanOptions): Promise<Plan> {
@@ -73,6 +85,7 @@ async function prepare(kube: Kube, opts: PlanOptions, errors: EngineError[]): Pr
   return mapLimit(opts.objects, opts.concurrency ?? DEFAULT_CONCURRENCY, async (obj) => {
     const desired = structuredClone(obj);
     const subject = subjectOf({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name! });
+    const source = sourceOf(obj);
     let mapping: ResourceMapping | undefined;
     try {
       mapping = await kube.resolve(obj.apiVersion, obj.kind, opts.signal);
@@ -82,10 +95,12 @@ async function prepare(kube: Kube, opts: PlanOptions, errors: EngineError[]): Pr
         // Defined by a CRD of this same deploy: assume namespaced unless it says otherwise (checked after stage one).
         desired.metadata.namespace ??= opts.namespace;
         desired.metadata.labels = { ...desired.metadata.labels, ...appLabels(opts.app) };
-        return { desired, deferred: 'crd' as const };
+        return { desired, deferred: 'crd' as const, source };
       }
-      errors.push({ subject, message: `${subject}: ${errorMessage(err)}`, fatal: true, cause: err });
-      return { desired };
+      // An unknown kind is fixed in the manifest; a failed discovery request is not.
+      const where = isNotFound(err) ? located(subject, source) : subject;
+      errors.push({ subject, message: `${where}: ${errorMessage(err)}`, fatal: true, cause: err });
+      return { desired, source };
     }
     if (mapping.namespaced) {
       const ns = obj.metadata.namespace ?? opts.namespace;
@@ -94,7 +109,7 @@ async function prepare(kube: Kube, opts: PlanOptions, errors: EngineError[]): Pr
           subject,
           fatal: true,
           message:
-            `${subject}: the namespace from the provided object "${obj.metadata.namespace}" does not match the namespace "${opts.namespace}". ` +
+            `${located(subject, source)}: the namespace from the provided object "${obj.metadata.namespace}" does not match the namespace "${opts.namespace}". ` +
             `You must pass '--namespace=${obj.metadata.namespace}' to perform this operation.`,
         });
       }
@@ -103,7 +118,7 @@ async function prepare(kube: Kube, opts: PlanOptions, errors: EngineError[]): Pr
       delete desired.metadata.namespace;
     }
     desired.metadata.labels = { ...desired.metadata.labels, ...appLabels(opts.app) };
-    return { desired, mapping };
+    return { desired, mapping, source };
   });
 }
 
@@ -153,7 +168,7 @@ async function planObject(
   const base = { ref, subject: subjectOf(ref), desired: p.desired };
   const fail = (err: unknown): PlannedChange => {
     if (isUnauthorized(err)) throw err;
-    errors.push(objectError(base.subject, err));
+    errors.push(objectError(base.subject, p.source, err));
     return { ...base, action: 'failed', before: live, error: errorMessage(err) };
   };
   if (!p.mapping && !p.deferred) return { ...base, action: 'skipped', error: 'not planned' };
@@ -183,11 +198,14 @@ async function planObject(
 
 /**
  * One line per object. A refusal already says the verb, the resource and
- * where; "apply failed" would suggest a write was tried. A conflict is not
- * fatal here: the command decides (--force-conflicts).
+ * where; "apply failed" would suggest a write was tried. An object the server
+ * finds invalid is fixed in its manifest, so the line says which one. A
+ * conflict is not fatal here: the command decides (--force-conflicts).
  */
-function objectError(subject: string, err: unknown): EngineError {
-  const message = isForbidden(err) ? `${subject}: ${errorMessage(err)}` : `${subject} apply failed: ${errorMessage(err)}`;
+function objectError(subject: string, source: ManifestSource | undefined, err: unknown): EngineError {
+  const message = isForbidden(err)
+    ? `${subject}: ${errorMessage(err)}`
+    : `${isInvalid(err) ? located(subject, source) : subject} apply failed: ${errorMessage(err)}`;
   return { subject, message, fatal: !isConflict(err), cause: err };
 }
 
@@ -225,7 +243,14 @@ async function planPrunes(
     return [];
   };
 
-  const gone = inventory.filter((r) => !current.has(keyOf(r)));
+  // An entry recorded with a namespace its kind does not have (a custom resource
+  // planned before its CRD said it is cluster-scoped) names the object without it.
+  const scoped = await mapLimit(inventory, concurrency, async (r) => {
+    if (r.namespace === undefined) return r;
+    const mapping = await kube.resolve(r.apiVersion, r.kind, opts.signal).catch(() => undefined);
+    return mapping && !mapping.namespaced ? { ...r, namespace: undefined } : r;
+  });
+  const gone = scoped.filter((r) => !current.has(keyOf(r)));
   const found = await mapLimit(gone, concurrency, (ref) => check(ref, 'cannot tell whether to prune it', () => kube.find(ref, { signal: opts.signal })));
   if (problems.length > 0) return refuse('cannot be read, and prune deletes only on a complete picture');
 
@@ -233,7 +258,7 @@ async function planPrunes(
   const owned = found.filter((live): live is KubeObject => !!live && live.metadata.labels?.[APP_LABEL] === opts.app && !live.metadata.deletionTimestamp);
   // Deleted as a dry run first, so that a delete the cluster would refuse
   // stops the deploy before its first write, like any other refused change.
-  const deletable = await mapLimit(owned, concurrency, (live) =>
+  const deletable = !opts.checkPrunes ? owned : await mapLimit(owned, concurrency, (live) =>
     check(refOf(live), 'cannot prune it', async () => {
       await kube.delete(refOf(live), { dryRun: true, propagationPolicy: 'Background', uid: live.metadata.uid, signal: opts.signal });
       return live;

@@ -36,6 +36,13 @@ export interface PlanOptions {
   concurrency?: number;
   /** 'gdeploy' when absent. */
   fieldManager?: string;
+  /**
+   * Also ask the server (a dry-run DELETE) whether each prune would be
+   * allowed, so that a refused one stops the deploy before its first write.
+   * Only for a deploy that will really delete: a diff or a dry run needs no
+   * delete permission, as `kubectl diff` needs none.
+   */
+  checkPrunes?: boolean;
   /** Aborts the requests themselves (a cancelled wait); see DeployOptions.halt for stopping a deploy cleanly. */
   signal?: AbortSignal;
 }

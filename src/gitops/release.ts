@@ -2,6 +2,7 @@
 // staged server-side apply, prune), and wait for the rollouts it started.
 // Returns what happened as data; whether and how it is recorded is the caller's.
 import { deploy } from '../engine/deploy.js';
+import { cloneManifest } from '../engine/manifests.js';
 import { ExitCode, errorMessage } from '../engine/errors.js';
 import { hasChanges } from '../engine/changeset.js';
 import { interruptedReason } from '../engine/halt.js';
@@ -71,7 +72,7 @@ export async function release(
   let loaded: { commit: CommitInfo; objects: KubeObject[] };
   if (cached !== undefined) {
     // The engine may fill in defaults: every deploy gets its own copy.
-    loaded = { commit: cached.commit, objects: structuredClone(cached.objects) };
+    loaded = { commit: cached.commit, objects: cached.objects.map(cloneManifest) };
   } else {
     try {
       loaded = await loadCommit(source, target.sha, target.revision);
@@ -79,7 +80,7 @@ export async function release(
       return { ...base, result: 'failed', exitCode: ExitCode.ERROR, reason: errorMessage(err) };
     }
     cache?.clear();
-    cache?.set(key, { commit: loaded.commit, objects: structuredClone(loaded.objects) });
+    cache?.set(key, { commit: loaded.commit, objects: loaded.objects.map(cloneManifest) });
   }
   const { commit } = loaded;
 

@@ -48,6 +48,9 @@ const USER_AGENT = 'gdeploy';
  */
 const DEFAULT_IDLE_TIMEOUT_MS = 70_000;
 
+/** The code of a request failed without being sent, while the server is known to be unreachable. */
+const NOT_TRIED = 'ENOTTRIED';
+
 const MAYBE_ACTED = 'an attempt may have reached the server before its connection broke';
 
 /** A request that got no HTTP answer: the connection could not be opened, was cut, or went silent. */
@@ -71,6 +74,12 @@ export class Transport {
    * budget is spent once per outage, not once per object of a large apply.
    */
   private unreachable = false;
+  /**
+   * While unreachable, one request at a time goes out to see whether the
+   * server is back; the others fail at once instead of each waiting for its
+   * own timeout against a server that went silent.
+   */
+  private probing = false;
 
   constructor(private readonly opts: TransportOptions) {
     this.server = new URL(opts.server);
@@ -85,9 +94,15 @@ export class Transport {
     let maybeActed = false;
     for (let attempt = 1; ; attempt++) {
       let res: Awaited<ReturnType<Transport['send']>>;
+      if (this.unreachable && this.probing) {
+        throw this.gaveUp(req, new ConnectionFailure(NOT_TRIED, `cannot reach the Kubernetes API server at ${this.server.origin}`), attempt, policy, maybeActed);
+      }
+      const probe = this.unreachable;
+      if (probe) this.probing = true;
       try {
         res = await this.send(req);
       } catch (err) {
+        if (probe) this.probing = false;
         if (req.signal?.aborted) throw req.signal.reason ?? err;
         if (!(err instanceof ConnectionFailure)) throw err;
         maybeActed ||= deliveryOf(err.code) === 'maybe sent' && req.method !== 'GET';
@@ -96,6 +111,7 @@ export class Transport {
         await sleep(backoffMs(policy, attempt, undefined), req.signal);
         continue;
       }
+      if (probe) this.probing = false;
       this.unreachable = false;
       if (res.status === 401 && !refreshed) {
         // Tokens from exec plugins expire; fetch new ones once before giving up.
@@ -186,7 +202,9 @@ export class Transport {
   /** The error for a request that got no answer, saying why it was not (or no longer) retried. */
   private gaveUp(req: Request, failure: ConnectionFailure, attempt: number, policy: RetryPolicy, maybeActed: boolean): KubeError {
     const why: string[] = [];
-    if (!retriableConnection(req.method, failure.code)) {
+    if (failure.code === NOT_TRIED) {
+      why.push('not tried: earlier requests found the server unreachable, and another is checking whether it is back');
+    } else if (!retriableConnection(req.method, failure.code)) {
       // A POST may have created its object before the connection broke; sending it again could create a second one.
       if (maybeActed) why.push('not retried: the server may have acted on it');
     } else {

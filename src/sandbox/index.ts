@@ -78,7 +78,15 @@ export interface Sandbox {
    */
   issueClientCertificate(id: ClientIdentity & { namespace?: string }): ClientCertificate;
   stop(): Promise<void>;
-  /** Stops the HTTP server and starts it again on the same port, keeping every object. */
+  /**
+   * The API server goes away, as kube-apiserver does while it restarts: new
+   * connections are refused and open ones (watches too) are cut. Every object
+   * stays, and the controllers keep running.
+   */
+  down(): Promise<void>;
+  /** Serves again on the same port after down(), so clients find it where they left it. */
+  up(): Promise<void>;
+  /** down() then up(). */
   restart(): Promise<void>;
 }
 
@@ -123,6 +131,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   writeFileSync(kubeconfigPath, kubeconfig, { mode: 0o600 });
 
   let stopped = false;
+  let serving = true;
+  const down = async (): Promise<void> => {
+    serving = false;
+    await server.close();
+  };
+  const up = async (): Promise<void> => {
+    if (serving || stopped) return;
+    await server.listen(port);
+    serving = true;
+  };
   return {
     url: server.url,
     kubeconfig,
@@ -142,9 +160,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       persister?.stop();
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });
     },
+    down,
+    up,
     async restart() {
-      await server.close();
-      await server.listen(port);
+      await down();
+      await up();
     },
   };
 }

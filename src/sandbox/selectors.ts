@@ -1,6 +1,7 @@
 // Label and field selectors, in the query-string syntax of
 // apimachinery/pkg/labels and pkg/fields, and metav1.LabelSelector objects.
 import { badRequest } from './errors.js';
+import { labelKeyProblem, labelValueProblem } from './label-syntax.js';
 import type { KubeObject } from './types.js';
 
 export type LabelOperator = '=' | '!=' | 'in' | 'notin' | 'exists' | '!' | 'gt' | 'lt';
@@ -32,17 +33,52 @@ function splitTopLevel(s: string): string[] {
   return parts;
 }
 
+/**
+ * A field error as apimachinery words it. A selector has no field path of its
+ * own, so a bad key is reported at `<nil>` and a bad value at `values[i][key]`.
+ */
+function invalid(field: string, value: string, why: string): string {
+  return `${field}: Invalid value: ${JSON.stringify(value)}: ${why}`;
+}
+
+/**
+ * What labels.NewRequirement finds wrong with the values, each as a field
+ * error; several are listed in brackets, as an aggregated error prints.
+ */
+function checkValues(r: LabelRequirement): LabelRequirement {
+  // Values are indexed as the server holds them: a sorted set.
+  const values = [...new Set(r.values)].sort();
+  const problems: string[] = [];
+  if (r.op === 'gt' || r.op === 'lt') {
+    values.forEach((v, i) => {
+      if (!/^[-+]?\d+$/.test(v)) problems.push(invalid(`values[${i}]`, v, "for 'Gt', 'Lt' operators, the value must be an integer"));
+    });
+  }
+  values.forEach((v, i) => {
+    const why = labelValueProblem(v);
+    if (why) problems.push(invalid(`values[${i}][${r.key}]`, v, why));
+  });
+  if (problems.length === 0) return r;
+  throw badRequest(`unable to parse requirement: ${problems.length === 1 ? problems[0] : `[${problems.join(', ')}]`}`);
+}
+
+function checkKey(key: string): string {
+  const why = labelKeyProblem(key);
+  if (why) throw badRequest(`unable to parse requirement: ${invalid('<nil>', key, why)}`);
+  return key;
+}
+
 function parseRequirement(raw: string): LabelRequirement {
   const text = raw.trim();
   const fail = (why: string) => badRequest(`unable to parse requirement: ${why}: ${JSON.stringify(text)}`);
   if (text.startsWith('!')) {
     const key = text.slice(1).trim();
     if (!key) throw fail('found \'\', expected: identifier');
-    return { key, op: '!', values: [] };
+    return { key: checkKey(key), op: '!', values: [] };
   }
   const keyMatch = /^[^\s=!<>(),]+/.exec(text);
   if (!keyMatch) throw fail('found \'\', expected: identifier');
-  const key = keyMatch[0];
+  const key = checkKey(keyMatch[0]);
   const rest = text.slice(key.length);
   if (rest.trim() === '') return { key, op: 'exists', values: [] };
   const opMatch = OPERATOR_RE.exec(rest);
@@ -52,14 +88,11 @@ function parseRequirement(raw: string): LabelRequirement {
   if (opText === 'in' || opText === 'notin') {
     if (!valueText.startsWith('(') || !valueText.endsWith(')')) throw fail("found '', expected: '('");
     const values = valueText.slice(1, -1).split(',').map((v) => v.trim());
-    return { key, op: opText, values: values.length === 1 && values[0] === '' ? [''] : values };
+    return checkValues({ key, op: opText, values: values.length === 1 && values[0] === '' ? [''] : values });
   }
   if (/[\s(),]/.test(valueText)) throw fail('found unexpected token in value');
-  if (opText === '>' || opText === '<') {
-    if (!/^-?\d+$/.test(valueText)) throw fail('for \'Gt\', \'Lt\' operators, the value must be an integer');
-    return { key, op: opText === '>' ? 'gt' : 'lt', values: [valueText] };
-  }
-  return { key, op: opText === '!=' ? '!=' : '=', values: [valueText] };
+  if (opText === '>' || opText === '<') return checkValues({ key, op: opText === '>' ? 'gt' : 'lt', values: [valueText] });
+  return checkValues({ key, op: opText === '!=' ? '!=' : '=', values: [valueText] });
 }
 
 /** Parses `app=web,tier in (a,b),!legacy`; throws 400 BadRequest on bad syntax. */

@@ -3,31 +3,22 @@
 // 422 from the sandbox reads like one from a cluster.
 import type { FieldError } from './errors.js';
 import type { NameRule } from './resources.js';
+import { DNS1123_LABEL, SUBDOMAIN_MSG, SUBDOMAIN_RE, labelKeyProblem, labelValueProblem } from './label-syntax.js';
 import { fromLabelSelectorObject, matchesLabels, type LabelSelectorObject } from './selectors.js';
 import type { KubeObject } from './types.js';
 
 type Obj = Record<string, unknown>;
 
-const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
-const DNS1123_SUBDOMAIN = `${DNS1123_LABEL}(\\.${DNS1123_LABEL})*`;
 const DNS1035_LABEL = '[a-z]([-a-z0-9]*[a-z0-9])?';
-const QUALIFIED_NAME = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
-const LABEL_VALUE = '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?';
 const CONFIG_KEY = '[-._a-zA-Z0-9]+';
 
 const full = (re: string) => new RegExp(`^${re}$`);
 const LABEL_RE = full(DNS1123_LABEL);
-const SUBDOMAIN_RE = full(DNS1123_SUBDOMAIN);
 const DNS1035_RE = full(DNS1035_LABEL);
-const QUALIFIED_RE = full(QUALIFIED_NAME);
-const LABEL_VALUE_RE = full(LABEL_VALUE);
 const CONFIG_KEY_RE = full(CONFIG_KEY);
 
-const SUBDOMAIN_MSG = `a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '${DNS1123_SUBDOMAIN}')`;
 const LABEL_MSG = `a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '${DNS1123_LABEL}')`;
 const DNS1035_MSG = `a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '${DNS1035_LABEL}')`;
-const QUALIFIED_MSG = `name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '${QUALIFIED_NAME}')`;
-const LABEL_VALUE_MSG = `a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '${LABEL_VALUE}')`;
 const CONFIG_KEY_MSG = `a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '${CONFIG_KEY}')`;
 
 /** Renders a value the way Go's %#v / %q does in field.Invalid messages. */
@@ -88,26 +79,13 @@ function validateName(name: string, rule: NameRule): string | undefined {
   }
 }
 
-/** Label and annotation keys: an optional DNS subdomain prefix and a qualified name. */
-function keyProblem(key: string): string | undefined {
-  const slash = key.indexOf('/');
-  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
-  const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && (!prefix || prefix.length > 253 || !SUBDOMAIN_RE.test(prefix))) return `prefix part ${SUBDOMAIN_MSG}`;
-  if (!name) return 'name part must be non-empty';
-  if (name.length > 63) return 'name part must be no more than 63 characters';
-  if (!QUALIFIED_RE.test(name)) return QUALIFIED_MSG;
-  return undefined;
-}
-
 function validateLabels(errs: Errors, labels: unknown, field: string): void {
   if (!isObj(labels)) return;
   for (const [k, v] of Object.entries(labels)) {
-    const kp = keyProblem(k);
+    const kp = labelKeyProblem(k);
     if (kp) errs.invalid(field, k, kp);
-    if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE_RE.test(v)) {
-      errs.invalid(field, v, typeof v === 'string' && v.length > 63 ? 'must be no more than 63 characters' : LABEL_VALUE_MSG);
-    }
+    const vp = labelValueProblem(v);
+    if (vp) errs.invalid(field, v, vp);
   }
 }
 
@@ -122,7 +100,7 @@ function validateMeta(errs: Errors, o: KubeObject, rule: NameRule, namespaced: b
   validateLabels(errs, m.labels, 'metadata.labels');
   if (m.annotations !== undefined) {
     for (const k of Object.keys(m.annotations)) {
-      const kp = keyProblem(k.toLowerCase());
+      const kp = labelKeyProblem(k.toLowerCase());
       if (kp) errs.invalid('metadata.annotations', k, kp);
     }
   }

@@ -38,7 +38,7 @@ test('bad YAML and an invalid object: nothing is applied', { skip: !HAVE_KUBECTL
   });
   const v = await c.gdeploy(['apply', '-f', invalid, '--no-wait']);
   assert.equal(v.code, 1);
-  assert.match(v.stderr, /Deployment\/default\/hello-world-flask apply failed: .*replicas/);
+  assert.match(v.stderr, /Deployment\/default\/hello-world-flask \(\S*b\.yaml, document 1\) apply failed: .*replicas/);
   assert.equal(await c.get('configmap/first', 'default'), undefined);
   assert.equal(await c.get('configmap/gdeploy.invalid', 'default'), undefined, 'no inventory written either');
 });

@@ -1,7 +1,7 @@
 // `gdeploy sync`: input that cannot be deployed is refused with a clear message.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { git, gitopsSuite } from '../helpers/gitrepo.js';
+import { gitopsSuite } from '../helpers/gitrepo.js';
 
 const suite = gitopsSuite();
 

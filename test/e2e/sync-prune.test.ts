@@ -1,7 +1,7 @@
 // `gdeploy sync`: prune follows the repository, and a broken commit changes nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NO_KUBECTL, git, gitopsSuite, helloWorldFlask } from '../helpers/gitrepo.js';
+import { NO_KUBECTL, gitopsSuite, helloWorldFlask } from '../helpers/gitrepo.js';
 
 const suite = gitopsSuite();
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { git, gitopsSuite, helloWorldFlask, serveGitDaemon, serveSmartHttp } from '../helpers/gitrepo.js';
+import { gitopsSuite, helloWorldFlask, serveGitDaemon, serveSmartHttp } from '../helpers/gitrepo.js';
 
 const suite = gitopsSuite();
 

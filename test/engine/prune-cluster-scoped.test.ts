@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { startSandbox } from '../../src/sandbox/index.js';
 import { connect } from '../../src/kube/connect.js';
 import { deploy, readInventory } from '../../src/engine/index.js';
+import { writeInventory } from '../../src/engine/inventory.js';
 import type { KubeObject } from '../../src/kube/types.js';
 
 const objects = (): KubeObject[] => [
@@ -41,5 +42,22 @@ test('a cluster-scoped custom resource deployed with its CRD is not pruned by th
   const second = await deploy(kube, { objects: objects(), app: 'widgets', namespace: 'default', prune: true });
   assert.deepEqual(second.errors, []);
   assert.deepEqual(second.changeSet.changes.map((c) => `${c.subject} ${c.action}`), ['CustomResourceDefinition/widgets.example.com unchanged', 'Widget/w1 unchanged']);
+  assert.ok(await kube.find({ apiVersion: 'example.com/v1', kind: 'Widget', name: 'w1' }), 'the Widget is still there');
+});
+
+test('an inventory that recorded a cluster-scoped custom resource with a namespace does not get it pruned', async (t) => {
+  const sb = await startSandbox({ workloads: false });
+  const kube = await connect({ kubeconfig: sb.kubeconfigPath });
+  t.after(async () => {
+    kube.close();
+    await sb.stop();
+  });
+  assert.deepEqual((await deploy(kube, { objects: objects(), app: 'widgets', namespace: 'default', prune: true })).errors, []);
+  // What an older release wrote: the Widget under the namespace it was first assumed to have.
+  const inv = (await readInventory(kube, 'widgets', 'default'))!;
+  await writeInventory(kube, { ...inv, objects: inv.objects.map((r) => (r.kind === 'Widget' ? { ...r, namespace: 'default' } : r)) });
+  const again = await deploy(kube, { objects: objects(), app: 'widgets', namespace: 'default', prune: true });
+  assert.deepEqual(again.errors, []);
+  assert.ok(!again.changeSet.changes.some((c) => c.action === 'pruned'), again.changeSet.changes.map((c) => `${c.subject} ${c.action}`).join(', '));
   assert.ok(await kube.find({ apiVersion: 'example.com/v1', kind: 'Widget', name: 'w1' }), 'the Widget is still there');
 });

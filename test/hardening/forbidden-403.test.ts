@@ -225,6 +225,10 @@ test('prune never deletes on the strength of a list it was not allowed to read f
   sb.hooks.faults.failNext({ path: '/namespaces/team-a/configmaps/guarded-locked', verb: 'delete', status: 403, count: 10 });
   try {
     const smaller = manifests('guarded-smaller', [configMap('team-a', 'guarded-keep', '2')]);
+    // A reviewer's diff deletes nothing and needs no delete permission (as kubectl diff needs none): it shows both prunes.
+    const diff = await gdeploy(admin, ['diff', '-f', smaller, '--app', 'guarded', '--prune']);
+    assert.equal(diff.code, 1, diff.stderr);
+    assert.match(diff.stdout, /guarded-locked/);
     const r = await gdeploy(admin, ['apply', '-f', smaller, '--app', 'guarded', '--prune', '--no-wait']);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /^error: ConfigMap\/team-a\/guarded-locked: cannot prune it: .*Forbidden/m, r.stderr);

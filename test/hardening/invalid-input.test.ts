@@ -85,17 +85,18 @@ describe('invalid input is refused, naming what is wrong, and changes nothing', 
     ]);
   });
 
-  test('invalid kinds: an unknown kind Deploymnt in a manifest, deploymnt/web as an argument', async () => {
+  test('invalid kinds: an unknown kind Deploymnt in a manifest (named with its file and document), deploymnt/web as an argument', async () => {
     const bad = file('bad-kind.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: first}\n---\n${deployment('web').replace('kind: Deployment', 'kind: Deploymnt')}`);
     await refused([
-      [['apply', '-f', bad, '--app', 'web', '--dry-run'], 1, /Deploymnt\/web: no matches for kind "Deploymnt" in version "apps\/v1"/],
+      [['apply', '-f', bad, '--app', 'web', '--dry-run'], 1, /Deploymnt\/web \(\S*\/bad-kind\.yaml, document 2\): no matches for kind "Deploymnt" in version "apps\/v1"/],
+      [['diff', '-f', bad, '--app', 'web'], 2, /Deploymnt\/web \(\S*\/bad-kind\.yaml, document 2\): no matches for kind "Deploymnt"/],
       [['set-image', 'deploymnt/web', 'web=nginx:2'], 2, /the server doesn't have a resource type "deploymnt"/],
       [['edit', 'deploymnt', 'web'], 2, /resource type "deploymnt"/],
     ]);
     // For real, the app's lock is taken and given back, but no object of the file is applied.
     const r = await runCli(['--kubeconfig', sandbox.kubeconfigPath, 'apply', '-f', bad, '--app', 'web'], { env: { KUBECONFIG: '' } });
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /^error: Deploymnt\/web: no matches for kind "Deploymnt"/m);
+    assert.match(r.stderr, /^error: Deploymnt\/web \(\S*\/bad-kind\.yaml, document 2\): no matches for kind "Deploymnt"/m);
     const configMaps = sandbox.store.list(sandbox.store.resourceFor('', 'ConfigMap')!, 'default').items.map((o) => o.metadata.name);
     assert.ok(!configMaps.includes('first') && !configMaps.includes('gdeploy.web'), configMaps.join(', '));
   });
@@ -107,6 +108,18 @@ describe('invalid input is refused, naming what is wrong, and changes nothing', 
       [['apply', '-n', 'Bad_NS', '-f', file('ok.yaml', deployment('web')), '--app', 'web'], 2, /invalid -n\/--namespace "Bad_NS"/],
       [['history', '--namespace', 'x'.repeat(64)], 2, /invalid -n\/--namespace "x{64}": must be no more than 63 characters/],
       [['apply', '-f', bad, '--app', 'web'], 1, /bad-ns\.yaml: document 1 \(line 1\): 'metadata\.namespace' "Prod" is invalid: a lowercase RFC 1123 label/],
+      [
+        ['apply', '-n', 'kube-system', '-f', file('other-ns.yaml', deployment('web', '  namespace: default\n')), '--app', 'web', '--dry-run'],
+        1,
+        /Deployment\/default\/web \(\S*\/other-ns\.yaml, document 1\): the namespace from the provided object "default" does not match the namespace "kube-system"/,
+      ],
+    ]);
+  });
+
+  test('an object the server finds invalid is named with its file and document', async () => {
+    const bad = file('bad-replicas.yaml', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: first}\n---\n${deployment('fresh', '').replace('spec:\n', 'spec:\n  replicas: -1\n')}`);
+    await refused([
+      [['apply', '-f', bad, '--app', 'web', '--dry-run'], 1, /Deployment\/default\/fresh \(\S*\/bad-replicas\.yaml, document 2\) apply failed: .*spec\.replicas: Invalid value: -1/],
     ]);
   });
 
@@ -158,6 +171,9 @@ describe('invalid input is refused, naming what is wrong, and changes nothing', 
       [['apply', '-f', ok, '--app', 'Bad_App'], 2, /invalid app name "Bad_App": use lower case letters/],
       [['diff', '-f', ok, '--app', 'Bad_App'], 2, /invalid app name "Bad_App"/],
       [['history', '--app', 'Bad_App'], 2, /invalid app name "Bad_App"/],
+      [['history', '--app', 'web-'], 2, /invalid app name "web-"/],
+      // 56 characters: `gdeploy.<app>`, the app's inventory, would be longer than a label.
+      [['history', '--app', 'a'.repeat(56)], 2, /invalid app name "a{56}": .* at most 55 characters/],
       [['rollback', '--app', 'Bad_App'], 2, /invalid app name "Bad_App"/],
     ]);
   });

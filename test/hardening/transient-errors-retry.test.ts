@@ -11,7 +11,6 @@ import { Transport } from '../../src/kube/http.js';
 import { backoffMs, DEFAULT_RETRY, retriable, retriableConnection } from '../../src/kube/retry.js';
 import type { Kube, KubeObject } from '../../src/kube/types.js';
 import { runCli } from '../helpers/cli.js';
-import { outage } from '../helpers/outage.js';
 
 const configMap = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default' }, data: { k: 'v' } });
 
@@ -107,12 +106,11 @@ test('a connection refused is retried for every verb, a POST included: nothing w
   const sb = await startSandbox({ workloads: false });
   const log: string[] = [];
   const kube: Kube = await connect({ kubeconfig: sb.kubeconfigPath, log: (line) => log.push(line) });
-  const server = outage(sb);
   try {
     await kube.find({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'warm-up' }); // discovery done: the next request is the POST itself
     kube.close(); // no kept-alive connection: the next request must open one
-    await server.down();
-    const back = sleep(300).then(() => server.up());
+    await sb.down();
+    const back = sleep(300).then(() => sb.up());
     const created = await kube.create(configMap('after-refusal'));
     await back;
     assert.ok(log.some((l) => /^POST \S+\/configmaps\S* ECONNREFUSED: retrying \(attempt 2 of 5\)/.test(l)), log.join('\n'));
@@ -176,16 +174,43 @@ test('the retry budget is spent once per outage, not once per object', async () 
   const sb = await startSandbox({ workloads: false });
   const log: string[] = [];
   const http = transport(sb, log);
-  const server = outage(sb);
   const get = (name: string) => http.json<KubeObject>({ method: 'GET', path: `/api/v1/namespaces/${name}`, subject: `Namespace/${name}` });
   try {
-    await server.down();
+    await sb.down();
     await assert.rejects(get('default'), /cannot reach the Kubernetes API server at http:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED \S+ \(gave up after 3 attempts\)/);
     await assert.rejects(get('kube-system'), /\(not retried: earlier requests already spent their retries on this server\)/);
-    await server.up();
+    await sb.up();
     assert.equal((await get('default')).metadata.name, 'default', 'an answer ends the outage');
-    await server.down();
+    await sb.down();
     await assert.rejects(get('default'), /gave up after 3 attempts/, 'the next outage gets a full budget again');
+  } finally {
+    http.close();
+    await sb.stop();
+  }
+});
+
+test('a server gone silent is not waited on by every request: one checks whether it is back, the others fail at once', async () => {
+  const sb = await startSandbox({ workloads: false });
+  const log: string[] = [];
+  const http = transport(sb, log, { idleTimeoutMs: 150 });
+  let seen = 0;
+  // Silent: requests are taken and never answered (a server hung behind a load balancer).
+  sb.server.use((req) => {
+    if (req.url?.startsWith('/api/v1/namespaces/')) {
+      seen++;
+      return new Promise<boolean>(() => {});
+    }
+    return false;
+  });
+  const get = (name: string) => http.json<KubeObject>({ method: 'GET', path: `/api/v1/namespaces/${name}`, subject: `Namespace/${name}` });
+  try {
+    await assert.rejects(get('default'), /gave up after 3 attempts/);
+    assert.equal(seen, 3, 'one budget spent on the first request');
+    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => get(`ns-${i}`)));
+    assert.ok(results.every((r) => r.status === 'rejected'));
+    const messages = results.map((r) => String((r as PromiseRejectedResult).reason.message));
+    assert.equal(seen, 4, 'only one of the ten was sent');
+    assert.equal(messages.filter((m) => m.includes('not tried: earlier requests found the server unreachable')).length, 9, messages.join('\n'));
   } finally {
     http.close();
     await sb.stop();
