@@ -266,7 +266,10 @@ test('the API server restarts in the middle of an apply of 600 objects and stays
   const live = f.live();
   const written = [...live.values()].filter((o) => o.kind === 'ConfigMap' && dataOf(o).version === '2').length;
   assert.ok(written >= OUTAGE_AFTER_WRITES - 16 && written < OUTAGE_AFTER_WRITES + 16, `the cluster holds what was written before the outage: ${written}`);
-  for (const l of notRetried) assert.ok(!applied(live.get(keyOfLine(l))), `${l.split(' ')[0]} is reported failed and was not applied`);
+  // A request cut while the server went down may have been carried out; its line says so. Any other was not.
+  for (const l of notRetried.filter((line) => !line.includes('may have reached the server'))) {
+    assert.ok(!applied(live.get(keyOfLine(l))), `${l.split(' ')[0]} is reported failed and was not applied: ${l}`);
+  }
   assert.match(r.stdout, new RegExp(`^incomplete: \\d+ of ${desiredSet().length + GONE} objects are as the manifests say; ${failedLines.length} failed and ${GONE} were skipped`, 'm'));
   for (let i = 0; i < GONE; i++) assert.ok(live.has(`ConfigMap/gone-${pad(i, 2)}`), 'nothing pruned');
 
