@@ -3,7 +3,7 @@
 // apply in stages, prune last, and keep the app's inventory so that no object
 // it created can be lost track of, even if the run dies half-way or is halted.
 import type { Kube, ObjectRef } from '../kube/types.js';
-import { keyOf, refOf } from './changeset.js';
+import { groupOf, keyOf, refOf } from './changeset.js';
 import { readInventory, sameRefs, unionRefs, writeInventory, type Inventory } from './inventory.js';
 import { plan } from './plan.js';
 import { applyStaged } from './apply.js';
@@ -114,7 +114,7 @@ function changedWorkloads(changes: PlannedChange[]): ChangedWorkload[] {
   const out: ChangedWorkload[] = [];
   for (const c of changes) {
     if (c.action !== 'created' && c.action !== 'configured') continue;
-    const group = c.ref.apiVersion.includes('/') ? c.ref.apiVersion.split('/')[0] : '';
+    const group = groupOf(c.ref.apiVersion);
     const generation = c.after?.metadata.generation;
     if (!WORKLOAD_KINDS.has(`${group}/${c.ref.kind}`) || typeof generation !== 'number') continue;
     out.push({ ref: refOf(c.after!), subject: c.subject, generation, uid: c.after?.metadata.uid, action: c.action });

@@ -2,6 +2,7 @@
 // no server would take is refused with the file or flag it came from, before
 // any request. Kinds gdeploy does not know get only the rule every object
 // name obeys (it is a URL path segment); the server has the last word.
+import { groupOf } from './changeset.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
@@ -73,10 +74,6 @@ const NAME_RULES: Record<string, NameRule> = {
   'storage.k8s.io/StorageClass': dns1123Subdomain,
 };
 
-function groupOf(apiVersion: string): string {
-  const slash = apiVersion.indexOf('/');
-  return slash < 0 ? '' : apiVersion.slice(0, slash);
-}
 
 /** Why `name` cannot name an object of this apiVersion and kind, or undefined when it can. */
 export function objectNameProblem(apiVersion: string, kind: string, name: string): string | undefined {

@@ -3,6 +3,7 @@
 // optionally qualified by group (`deployments.apps`).
 import { UsageError } from './errors.js';
 import { objectNameProblem } from './names.js';
+import { groupOf } from './changeset.js';
 
 export interface ResourceType {
   apiVersion: string;
@@ -45,9 +46,6 @@ const BUILTIN: readonly ResourceType[] = [
   { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', shortNames: ['crd', 'crds'] },
 ];
 
-function groupOf(apiVersion: string): string {
-  return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
-}
 
 /** Finds a type by any of its names; `deployments.apps` restricts the group. */
 export function resourceType(arg: string): ResourceType | undefined {
