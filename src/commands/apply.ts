@@ -79,11 +79,11 @@ async function applyLocked(
 ): Promise<number> {
   const { deploy } = await import('../engine/deploy.js');
   const { printChangeSet, deployProgress } = await import('../ui/changeset.js');
+  const { acquireAppLock, untilLost } = await import('../engine/lock.js');
   let lock: AppLock | undefined;
   try {
     // A dry run writes nothing, so it needs no lock.
     if (!flags.dryRun) {
-      const { acquireAppLock } = await import('../engine/lock.js');
       lock = await acquireAppLock(kube, {
         app,
         namespace: kube.namespace,
@@ -93,7 +93,6 @@ async function applyLocked(
         onWait: (h) => log.info(`waiting for ${h.identity} to finish with app ${app}...`),
       });
     }
-    const { untilLost } = await import('../engine/lock.js');
     const progress = await deployProgress(objects.length);
     const result = await deploy(kube, {
       objects,

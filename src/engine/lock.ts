@@ -142,9 +142,13 @@ async function ifOurs(
   otherwise: () => KubeObject | undefined,
 ): Promise<KubeObject | undefined> {
   const live = await kube.find(ref, { signal }).catch(() => undefined);
-  const spec = (live?.spec ?? {}) as LeaseSpec;
-  if (live && spec.holderIdentity === identity && spec.acquireTime === acquireTime) return live;
-  return otherwise();
+  return live && isHolding(live, identity, acquireTime) ? live : otherwise();
+}
+
+/** The lease names this holder and this very take (not an earlier or later one of the same identity). */
+function isHolding(lease: KubeObject, identity: string, acquireTime: string | undefined): boolean {
+  const spec = (lease.spec ?? {}) as LeaseSpec;
+  return spec.holderIdentity === identity && spec.acquireTime === acquireTime;
 }
 
 class HeldLock implements AppLock {
@@ -199,9 +203,7 @@ class HeldLock implements AppLock {
     } catch (err) {
       if (!isConflict(err)) throw err;
       const live = await this.kube.find(refOfLease(this.lease), { signal });
-      const mine = this.lease.spec as LeaseSpec;
-      const now = (live?.spec ?? {}) as LeaseSpec;
-      if (!live || now.holderIdentity !== this.identity || now.acquireTime !== mine.acquireTime) throw err;
+      if (!live || !isHolding(live, this.identity, (this.lease.spec as LeaseSpec).acquireTime)) throw err;
       this.lease = live;
       return await this.kube.update({ ...live, spec }, { signal });
     }

@@ -245,7 +245,9 @@ async function planPrunes(
 
   // An entry recorded with a namespace its kind does not have (a custom resource
   // planned before its CRD said it is cluster-scoped) names the object without it.
-  const scoped = await mapLimit(inventory, concurrency, async (r) => {
+  // Only entries missing from the manifests need the check.
+  const missing = inventory.filter((r) => !current.has(keyOf(r)));
+  const scoped = await mapLimit(missing, concurrency, async (r) => {
     if (r.namespace === undefined) return r;
     const mapping = await kube.resolve(r.apiVersion, r.kind, opts.signal).catch(() => undefined);
     return mapping && !mapping.namespaced ? { ...r, namespace: undefined } : r;

@@ -4,11 +4,12 @@
 // or the next `--prune` would take it for an object that left the manifests.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox } from '../../src/sandbox/index.js';
-import { connect } from '../../src/kube/connect.js';
+import { apiServer } from '../gitops/kube.js';
 import { deploy, readInventory } from '../../src/engine/index.js';
 import { writeInventory } from '../../src/engine/inventory.js';
 import type { KubeObject } from '../../src/kube/types.js';
+
+const server = apiServer();
 
 const objects = (): KubeObject[] => [
   {
@@ -25,13 +26,8 @@ const objects = (): KubeObject[] => [
   { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 1 } },
 ];
 
-test('a cluster-scoped custom resource deployed with its CRD is not pruned by the next deploy of the same manifests', async (t) => {
-  const sb = await startSandbox({ workloads: false });
-  const kube = await connect({ kubeconfig: sb.kubeconfigPath });
-  t.after(async () => {
-    kube.close();
-    await sb.stop();
-  });
+test('a cluster-scoped custom resource deployed with its CRD is not pruned by the next deploy of the same manifests', async () => {
+  const { kube } = server;
   const first = await deploy(kube, { objects: objects(), app: 'widgets', namespace: 'default', prune: true });
   assert.deepEqual(first.errors, []);
   const inv = await readInventory(kube, 'widgets', 'default');
@@ -45,13 +41,8 @@ test('a cluster-scoped custom resource deployed with its CRD is not pruned by th
   assert.ok(await kube.find({ apiVersion: 'example.com/v1', kind: 'Widget', name: 'w1' }), 'the Widget is still there');
 });
 
-test('an inventory that recorded a cluster-scoped custom resource with a namespace does not get it pruned', async (t) => {
-  const sb = await startSandbox({ workloads: false });
-  const kube = await connect({ kubeconfig: sb.kubeconfigPath });
-  t.after(async () => {
-    kube.close();
-    await sb.stop();
-  });
+test('an inventory that recorded a cluster-scoped custom resource with a namespace does not get it pruned', async () => {
+  const { kube } = server;
   assert.deepEqual((await deploy(kube, { objects: objects(), app: 'widgets', namespace: 'default', prune: true })).errors, []);
   // What an older release wrote: the Widget under the namespace it was first assumed to have.
   const inv = (await readInventory(kube, 'widgets', 'default'))!;
