@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { addApplyOptions, addFileOptions, addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
+import { addApplyOptions, allowEmptyOption, addFileOptions, addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
 import { ExitCode, GdeployError, assertValid, errorMessage } from '../engine/errors.js';
 import type { DeployResult } from '../engine/types.js';
 import type { RevisionResult } from '../engine/history.js';
@@ -20,6 +20,7 @@ interface ApplyFlags {
   lockTimeout: string;
   rollbackOnFailure: boolean;
   prune: boolean;
+  allowEmpty: boolean;
   output: OutputFormat;
 }
 
@@ -41,6 +42,7 @@ export function applyCommand(): Command {
   addWaitOptions(cmd);
   return cmd
     .option('--prune', "delete objects of the app's inventory that are no longer in the manifests", false)
+    .addOption(allowEmptyOption())
     .option('--lock-timeout <duration>', 'how long to wait for another operation on the app to finish', '1m')
     .addOption(outputOption())
     .addHelpText('after', EXAMPLES)
@@ -56,7 +58,7 @@ async function runApply(flags: ApplyFlags, self: Command): Promise<number> {
 
   // The engine and the Kubernetes client load only now, so that --help stays fast.
   const { openSession } = await import('../engine/session.js');
-  const { kube, objects, app } = await openSession({ ...g, log: g.verbose ? log.debug : undefined }, flags);
+  const { kube, objects, app } = await openSession({ ...g, log: g.verbose ? log.debug : undefined }, { ...flags, verb: 'apply' });
   try {
     return await interruptible((interrupt) => applyLocked(kube, objects, app, flags, { timeoutMs, lockWaitMs, concurrency }, interrupt));
   } finally {

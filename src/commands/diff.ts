@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { addFileOptions, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
+import { addFileOptions, allowEmptyOption, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
 import { ExitCode, GdeployError } from '../engine/errors.js';
 import { log } from '../ui/log.js';
 
@@ -8,6 +8,7 @@ interface DiffFlags {
   recursive: boolean;
   app?: string;
   prune: boolean;
+  allowEmpty: boolean;
   output: OutputFormat;
 }
 
@@ -17,6 +18,7 @@ export function diffCommand(): Command {
   return cmd
     .option('--app <name>', 'application name (for --prune)')
     .option('--prune', 'include objects that apply --prune would delete', false)
+    .addOption(allowEmptyOption())
     .addOption(outputOption())
     .action(runAction(async (flags: DiffFlags, self: Command) => runDiff(flags, self).catch(asDiffError)));
 }
@@ -26,8 +28,8 @@ async function runDiff(flags: DiffFlags, self: Command): Promise<number> {
   const { openSession } = await import('../engine/session.js');
   const { plan, hasChanges } = await import('../engine/index.js');
   const { renderChangeDiff } = await import('../ui/diff.js');
-  const { renderMachine, renderSummary } = await import('../ui/changeset.js');
-  const { kube, objects, app } = await openSession({ ...g, log: g.verbose ? log.debug : undefined }, flags);
+  const { printWarnings, renderMachine, renderSummary } = await import('../ui/changeset.js');
+  const { kube, objects, app } = await openSession({ ...g, log: g.verbose ? log.debug : undefined }, { ...flags, verb: 'diff' });
   try {
     const p = await plan(kube, { objects, app, namespace: kube.namespace, enforceNamespace: kube.namespaceExplicit, prune: flags.prune });
     const errors = p.errors.map((e) => e.message);
@@ -41,6 +43,7 @@ async function runDiff(flags: DiffFlags, self: Command): Promise<number> {
       log.result(renderMachine(p.changeSet, flags.output, { app, namespace: kube.namespace, dryRun: true, errors, withDiffs: true }));
     }
     for (const e of errors) log.error(e);
+    printWarnings(p.changeSet);
     if (errors.length > 0) return ExitCode.USAGE;
     return hasChanges(p.changeSet) ? ExitCode.ERROR : ExitCode.OK;
   } finally {

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { concurrencyOption, addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
+import { allowEmptyOption, concurrencyOption, addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
 import { assertValid } from '../engine/errors.js';
 import { log } from '../ui/log.js';
 import type { ReleaseFlags } from '../gitops/command.js';
@@ -37,6 +37,7 @@ export function rollbackCommand(): Command {
     .option('--commit', 'also push a commit to the branch whose files are those of the target commit', false)
     .option('--prune', "delete the app's objects that the target commit does not have", true)
     .option('--no-prune', 'keep them')
+    .addOption(allowEmptyOption())
     .option('--dry-run', 'show what would change; change nothing', false)
     .addOption(concurrencyOption());
   addWaitOptions(cmd);

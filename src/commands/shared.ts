@@ -46,6 +46,11 @@ export function addWaitOptions(cmd: Command): Command {
     .option('--rollback-on-failure', 'when a rollout fails, put back what was replaced', false);
 }
 
+/** An empty set of manifests is refused unless asked for: with prune it would delete every object of the app. */
+export function allowEmptyOption(): Option {
+  return new Option('--allow-empty', 'accept manifests that hold no objects (with prune: delete every object of the app)').default(false);
+}
+
 /** How many objects a stage applies at once; 16 measured fastest short of loading the API server (README, Performance). */
 export function concurrencyOption(): Option {
   return new Option('--concurrency <n>', 'objects applied in parallel within a stage').default('16');

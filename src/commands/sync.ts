@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { concurrencyOption, addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
+import { allowEmptyOption, concurrencyOption, addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
 import { durationFlag } from './shared.js';
 import { assertValid } from '../engine/errors.js';
 import { log } from '../ui/log.js';
@@ -41,6 +41,7 @@ export function syncCommand(): Command {
     .option('--app <name>', "application name (default: the repository's name)")
     .option('--prune', "delete the app's objects that are no longer in the repository", true)
     .option('--no-prune', 'keep objects that left the repository')
+    .addOption(allowEmptyOption())
     .option('--dry-run', 'show what would change; change nothing', false)
     .addOption(concurrencyOption());
   addWaitOptions(cmd);

@@ -23,15 +23,24 @@ export interface Change {
   after?: KubeObject;
   /** Why the object failed (failed) or was skipped (skipped). */
   error?: string;
+  /** A pruned Namespace: the objects inside it that go with it (besides those pruned themselves). */
+  cascade?: ObjectRef[];
 }
 
 export interface ChangeSet {
   changes: Change[];
+  /**
+   * What the user should know that is no object's change: a Namespace or CRD
+   * prune keeps because others still live in it, an inventory entry dropped.
+   */
+  warnings?: string[];
 }
 
 export type Summary = Record<Action, number>;
 
-export { subjectOf } from '../kube/refs.js';
+import { subjectOf } from '../kube/refs.js';
+
+export { subjectOf };
 
 export function refOf(obj: KubeObject): ObjectRef {
   const ref: ObjectRef = { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name ?? '' };
@@ -77,6 +86,8 @@ export interface ChangeJSON {
   /** metadata.generation after the change, for objects that have one. */
   generation?: number;
   error?: string;
+  /** A pruned Namespace: `Kind/namespace/name` of the objects inside it that go with it. */
+  alsoDeletes?: string[];
   /** Unified diff of the object (Secret values masked); only in `diff` output. */
   diff?: string;
 }
@@ -84,7 +95,7 @@ export interface ChangeJSON {
 /**
  * `-o json|yaml` of apply and diff:
  * { apiVersion: gdeploy.dev/v1alpha1, kind: ChangeSet, app, namespace, dryRun,
- *   changes: ChangeJSON[], summary: {created, configured, unchanged, pruned, skipped, failed}, errors: string[] }
+ *   changes: ChangeJSON[], summary: {created, configured, unchanged, pruned, skipped, failed}, errors: string[], warnings: string[] }
  */
 export interface ChangeSetJSON {
   apiVersion: 'gdeploy.dev/v1alpha1';
@@ -95,6 +106,7 @@ export interface ChangeSetJSON {
   changes: ChangeJSON[];
   summary: Summary;
   errors: string[];
+  warnings: string[];
 }
 
 export function toJSON(
@@ -113,10 +125,12 @@ export function toJSON(
       const gen = c.after?.metadata.generation;
       if (typeof gen === 'number' && c.action !== 'pruned') out.generation = gen;
       if (c.error) out.error = c.error;
+      if (c.cascade) out.alsoDeletes = c.cascade.map(subjectOf);
       if (ctx.diffOf) out.diff = ctx.diffOf(c);
       return out;
     }),
     summary: summarize(cs),
     errors: ctx.errors,
+    warnings: cs.warnings ?? [],
   };
 }

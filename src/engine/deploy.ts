@@ -78,7 +78,9 @@ export async function deploy(kube: Kube, opts: DeployOptions): Promise<DeployRes
       await prune(kube, prunes, { ...opts, onChange }, errors);
       // Whatever is still there (failed, or left when halted) stays in the inventory for the next run.
       const kept = new Set(prunes.filter((c) => c.action !== 'pruned').map((c) => keyOf(c.ref)));
-      final = [...desiredNow, ...before.filter((r) => kept.has(keyOf(r)))];
+      // So do the Namespaces and CRDs prune kept because others still live in them.
+      const retained = planned.retained.map((r) => r.ref);
+      final = unionRefs([...desiredNow, ...before.filter((r) => kept.has(keyOf(r)))], retained);
     }
   }
 

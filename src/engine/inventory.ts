@@ -133,17 +133,23 @@ export function sortRefs(refs: ObjectRef[]): ObjectRef[] {
   return [...refs].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
 }
 
-/** Refs in `a` or `b`, once each (by identity, ignoring API version). */
+/**
+ * Refs in `a` or `b`, once each (by identity: group, kind, namespace, name).
+ * Where both name an object, `b`'s entry wins: it carries the version the
+ * object was last applied with.
+ */
 export function unionRefs(a: ObjectRef[], b: ObjectRef[]): ObjectRef[] {
   const seen = new Map<string, ObjectRef>();
-  for (const r of [...a, ...b]) if (!seen.has(keyOf(r))) seen.set(keyOf(r), r);
+  for (const r of [...a, ...b]) seen.set(keyOf(r), r);
   return [...seen.values()];
 }
 
+/** The same objects, recorded with the same versions. */
 export function sameRefs(a: ObjectRef[], b: ObjectRef[]): boolean {
   if (a.length !== b.length) return false;
-  const keys = new Set(a.map(keyOf));
-  return b.every((r) => keys.has(keyOf(r)));
+  const recorded = (r: ObjectRef): string => `${keyOf(r)}@${r.apiVersion}`;
+  const keys = new Set(a.map(recorded));
+  return b.every((r) => keys.has(recorded(r)));
 }
 
 /** At most this long, so that the inventory's name `gdeploy.<app>` is no longer than a label. */

@@ -9,7 +9,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import yaml from 'js-yaml';
 import type { KubeObject } from '../kube/types.js';
-import { GdeployError } from './errors.js';
+import { ExitCode, GdeployError } from './errors.js';
 import { keyOf, subjectOf } from './changeset.js';
 import { namespaceProblem, objectNameProblem } from './names.js';
 
@@ -33,8 +33,8 @@ export interface LoadOptions {
 
 /** A manifest that cannot be used. Nothing has been sent to the cluster when it is thrown. */
 export class ManifestError extends GdeployError {
-  constructor(message: string, hint?: string) {
-    super(message, { hint });
+  constructor(message: string, hint?: string, exitCode?: ExitCode) {
+    super(message, { hint, exitCode });
     this.name = 'ManifestError';
   }
 }
@@ -284,6 +284,21 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return 'a sequence';
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '...' : v)}`;
   return typeof v;
+}
+
+/**
+ * A set of manifests that holds no object is refused, as kubectl refuses it
+ * ("no objects passed to apply"): a wrong path, an empty file or a commit that
+ * moved the files would otherwise, with prune, delete every object of the app.
+ * `where` names what was read: the files, or the path and commit.
+ */
+export function assertNotEmpty(objects: KubeObject[], o: { verb: string; where: string; app: string; allowEmpty?: boolean }): void {
+  if (objects.length > 0 || o.allowEmpty) return;
+  throw new ManifestError(
+    `no objects passed to ${o.verb}: ${o.where} holds no manifests`,
+    `with prune, an empty set deletes every object of app ${o.app}; pass --allow-empty if that is what you mean`,
+    ExitCode.USAGE,
+  );
 }
 
 /** The directory name the default app name is taken from: the first -f path's directory (or the path itself if a directory). */

@@ -12,6 +12,7 @@ import { DEFAULT_CONCURRENCY, mapLimit } from './pool.js';
 import { fetchLive } from './live.js';
 import { sourceOf, type ManifestSource } from './manifests.js';
 import { applyIsNoop } from './noop.js';
+import { guardPrunes, type Retained } from './prune-guard.js';
 import type { EngineError, Plan, PlanOptions, PlannedChange } from './types.js';
 
 export const DEFAULT_FIELD_MANAGER = 'gdeploy';
@@ -47,9 +48,10 @@ export async function plan(kube: Kube, opts: PlanOptions): Promise<Plan> {
   const prepared = await prepare(kube, opts, errors);
   const byKey = new Map(prepared.map((p) => [keyOf(refOf(p.desired)), p]));
   const inventory = opts.prune ? await readInventory(kube, opts.app, opts.namespace, opts.signal) : undefined;
-  if (errors.length > 0) return { changeSet: { changes: [] }, errors, inventory };
+  if (errors.length > 0) return { changeSet: { changes: [] }, errors, retained: [], inventory };
 
   const live = await readLive(kube, prepared.filter((p) => p.mapping && !p.deferred).map((p) => ({ desired: p.desired, mapping: p.mapping! })), opts);
+  await readLiveInOtherVersions(kube, prepared.filter((p) => p.deferred === 'crd'), live, opts);
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
 
   // Namespaces and CRDs first: whether they exist decides how the rest can be planned.
@@ -70,16 +72,20 @@ export async function plan(kube: Kube, opts: PlanOptions): Promise<Plan> {
   await mapLimit(rest, concurrency, planOne);
 
   const changes = prepared.map((p) => planned.get(p.desired)!);
-  if (inventory) changes.push(...(await planPrunes(kube, inventory.objects, byKey, opts, errors)));
-  return { changeSet: { changes }, errors, inventory };
+  const warnings: string[] = [];
+  const retained: Retained[] = [];
+  if (inventory) changes.push(...(await planPrunes(kube, inventory.objects, byKey, opts, { errors, warnings, retained })));
+  warnings.push(...retained.map((r) => `${r.subject} ${r.reason}`));
+  return { changeSet: { changes, ...(warnings.length > 0 ? { warnings } : {}) }, errors, retained, inventory };
 }
 
 /** Resolves kinds, sets namespaces and gdeploy's labels; collects every problem before any request that matters. */
 async function prepare(kube: Kube, opts: PlanOptions, errors: EngineError[]): Promise<Prepared[]> {
-  const crdKinds = new Set(
+  // Kinds defined by CRDs of this same deploy, and whether the CRD makes them namespaced.
+  const crdKinds = new Map(
     opts.objects.filter(isCRD).map((crd) => {
-      const spec = (crd.spec ?? {}) as { group?: string; names?: { kind?: string } };
-      return `${spec.group}/${spec.names?.kind}`;
+      const spec = (crd.spec ?? {}) as { group?: string; scope?: string; names?: { kind?: string } };
+      return [`${spec.group}/${spec.names?.kind}`, spec.scope !== 'Cluster'] as const;
     }),
   );
   return mapLimit(opts.objects, opts.concurrency ?? DEFAULT_CONCURRENCY, async (obj) => {
@@ -91,9 +97,11 @@ async function prepare(kube: Kube, opts: PlanOptions, errors: EngineError[]): Pr
       mapping = await kube.resolve(obj.apiVersion, obj.kind, opts.signal);
     } catch (err) {
       if (isUnauthorized(err)) throw err;
-      if (isNotFound(err) && crdKinds.has(`${groupOf(obj.apiVersion)}/${obj.kind}`)) {
-        // Defined by a CRD of this same deploy: assume namespaced unless it says otherwise (checked after stage one).
-        desired.metadata.namespace ??= opts.namespace;
+      const namespaced = crdKinds.get(`${groupOf(obj.apiVersion)}/${obj.kind}`);
+      if (isNotFound(err) && namespaced !== undefined) {
+        // Defined by a CRD of this same deploy, whose scope the plan takes from it (checked again after stage one).
+        if (namespaced) desired.metadata.namespace ??= opts.namespace;
+        else delete desired.metadata.namespace;
         desired.metadata.labels = { ...desired.metadata.labels, ...appLabels(opts.app) };
         return { desired, deferred: 'crd' as const, source };
       }
@@ -157,6 +165,25 @@ async function readLive(kube: Kube, items: Array<{ desired: KubeObject; mapping:
   return state;
 }
 
+/**
+ * An object whose version only a CRD of this deploy will serve may already
+ * exist under another version of its kind (the CRD moves it from v1alpha1 to
+ * v1): read it there, so that the plan does not call it new.
+ */
+async function readLiveInOtherVersions(kube: Kube, deferred: Prepared[], state: LiveState, opts: PlanOptions): Promise<void> {
+  await mapLimit(deferred, opts.concurrency ?? DEFAULT_CONCURRENCY, async ({ desired }) => {
+    const ref = refOf(desired);
+    try {
+      const m = await kube.resolveKind(groupOf(ref.apiVersion), ref.kind, opts.signal);
+      const found = await kube.find({ ...ref, apiVersion: `${m.group}/${m.version}` }, { signal: opts.signal });
+      if (found) state.objects.set(keyOf(ref), found);
+    } catch (err) {
+      if (isForbidden(err)) state.refused.set(keyOf(ref), err);
+      else if (!isNotFound(err)) throw err;
+    }
+  });
+}
+
 async function planObject(
   kube: Kube,
   p: Prepared,
@@ -172,11 +199,14 @@ async function planObject(
     return { ...base, action: 'failed', before: live, error: errorMessage(err) };
   };
   if (!p.mapping && !p.deferred) return { ...base, action: 'skipped', error: 'not planned' };
+  const manager = opts.fieldManager ?? DEFAULT_FIELD_MANAGER;
   if (p.deferred) {
     if (refused) return fail(refused);
-    return { ...base, action: live ? 'configured' : 'created', before: live, after: p.desired, deferred: p.deferred };
+    // Read under another version: with no conversion webhook its fields are the same in every version.
+    const unchanged = live && !convertsByWebhook(opts.objects, ref) && applyIsNoop(asVersion(live, p.desired.apiVersion), p.desired, manager);
+    const action = !live ? 'created' : unchanged ? 'unchanged' : 'configured';
+    return { ...base, action, before: live, after: action === 'unchanged' ? live : p.desired, deferred: p.deferred };
   }
-  const manager = opts.fieldManager ?? DEFAULT_FIELD_MANAGER;
   if (live && applyIsNoop(live, p.desired, manager)) return { ...base, action: 'unchanged', before: live, after: live };
   let after: KubeObject;
   try {
@@ -194,6 +224,21 @@ async function planObject(
   if (refused) return fail(refused);
   if (!live) return { ...base, action: 'created', after };
   return { ...base, action: sameObject(live, after) ? 'unchanged' : 'configured', before: live, after };
+}
+
+/** The object as read under another version of its kind, relabelled with `apiVersion` (fields and field owners alike). */
+function asVersion(obj: KubeObject, apiVersion: string): KubeObject {
+  const managedFields = obj.metadata.managedFields?.map((e) => ({ ...e, apiVersion }));
+  return { ...obj, apiVersion, metadata: { ...obj.metadata, ...(managedFields ? { managedFields } : {}) } };
+}
+
+/** Whether the CRD of this deploy that defines ref's kind converts between versions by a webhook. */
+function convertsByWebhook(objects: KubeObject[], ref: ObjectRef): boolean {
+  const crd = objects.find((o) => {
+    const spec = (o.spec ?? {}) as { group?: string; names?: { kind?: string } };
+    return isCRD(o) && spec.group === groupOf(ref.apiVersion) && spec.names?.kind === ref.kind;
+  });
+  return ((crd?.spec ?? {}) as { conversion?: { strategy?: string } }).conversion?.strategy === 'Webhook';
 }
 
 /**
@@ -220,7 +265,7 @@ async function planPrunes(
   inventory: ObjectRef[],
   current: Map<string, Prepared>,
   opts: PlanOptions,
-  errors: EngineError[],
+  { errors, warnings, retained }: { errors: EngineError[]; warnings: string[]; retained: Retained[] },
 ): Promise<PlannedChange[]> {
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
   const problems: EngineError[] = [];
@@ -243,16 +288,27 @@ async function planPrunes(
     return [];
   };
 
-  // An entry recorded with a namespace its kind does not have (a custom resource
-  // planned before its CRD said it is cluster-scoped) names the object without it.
-  // Only entries missing from the manifests need the check.
+  // Entries name objects by group, kind, namespace and name; the version they
+  // were recorded with may no longer be served (a CRD moved on), and a custom
+  // resource planned before its CRD said it is cluster-scoped was recorded with
+  // a namespace. Discovery says how each is served now. Only entries missing
+  // from the manifests need it.
   const missing = inventory.filter((r) => !current.has(keyOf(r)));
-  const scoped = await mapLimit(missing, concurrency, async (r) => {
-    if (r.namespace === undefined) return r;
-    const mapping = await kube.resolve(r.apiVersion, r.kind, opts.signal).catch(() => undefined);
-    return mapping && !mapping.namespaced ? { ...r, namespace: undefined } : r;
+  const resolved = await mapLimit(missing, concurrency, async (r): Promise<ObjectRef | undefined> => {
+    let mapping: ResourceMapping;
+    try {
+      mapping = await kube.resolveKind(groupOf(r.apiVersion), r.kind, opts.signal);
+    } catch (err) {
+      if (!isNotFound(err)) return check(r, 'cannot tell whether to prune it', () => Promise.reject(err));
+      // No version of its kind is served (its CRD is gone, and its objects with it).
+      const subject = subjectOf(r);
+      warnings.push(`${subject}: dropped from app ${opts.app}'s inventory: the cluster no longer serves its kind (${r.kind} in ${r.apiVersion}), so it cannot exist`);
+      return undefined;
+    }
+    const apiVersion = mapping.group ? `${mapping.group}/${mapping.version}` : mapping.version;
+    return { ...r, apiVersion, namespace: mapping.namespaced ? r.namespace : undefined };
   });
-  const gone = scoped.filter((r) => !current.has(keyOf(r)));
+  const gone = resolved.filter((r): r is ObjectRef => r !== undefined && !current.has(keyOf(r)));
   const found = await mapLimit(gone, concurrency, (ref) => check(ref, 'cannot tell whether to prune it', () => kube.find(ref, { signal: opts.signal })));
   if (problems.length > 0) return refuse('cannot be read, and prune deletes only on a complete picture');
 
@@ -267,10 +323,10 @@ async function planPrunes(
     }),
   );
   if (problems.length > 0) return refuse('cannot be deleted, and prune deletes all it should or nothing');
-  return deletable
-    .filter((live): live is KubeObject => live !== undefined)
-    .map((live) => {
-      const ref = refOf(live);
-      return { ref, subject: subjectOf(ref), action: 'pruned', before: live, desired: live };
-    });
+  const guarded = await guardPrunes(kube, deletable.filter((live): live is KubeObject => live !== undefined), opts);
+  retained.push(...guarded.retained);
+  return guarded.prunes.map(({ live, cascade }) => {
+    const ref = refOf(live);
+    return { ref, subject: subjectOf(ref), action: 'pruned', before: live, desired: live, ...(cascade.length > 0 ? { cascade } : {}) };
+  });
 }

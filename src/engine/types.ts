@@ -4,6 +4,7 @@
 import type { KubeObject, ObjectRef } from '../kube/types.js';
 import type { Change, ChangeSet } from './changeset.js';
 import type { Inventory } from './inventory.js';
+import type { Retained } from './prune-guard.js';
 
 /** Where a set of manifests came from; stored in the inventory with each deploy. */
 export interface Revision {
@@ -101,9 +102,11 @@ export interface PlannedChange extends Change {
 
 export interface Plan {
   /** One entry per object to apply, in input order, then one per prune candidate. */
-  changeSet: { changes: PlannedChange[] };
+  changeSet: { changes: PlannedChange[]; warnings?: string[] };
   /** Planning errors (invalid objects, unknown kinds, conflicts). A deploy writes nothing when any exists. */
   errors: EngineError[];
+  /** Inventory objects gone from the manifests that prune keeps (a Namespace or CRD that still holds others): they stay in the inventory. */
+  retained: Retained[];
   /** The app's inventory as it was before this deploy (undefined: first deploy). */
   inventory?: Inventory;
 }

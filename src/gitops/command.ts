@@ -10,6 +10,7 @@ import type { ReleaseSettings } from './release.js';
 
 export interface ReleaseFlags {
   prune: boolean;
+  allowEmpty: boolean;
   dryRun: boolean;
   wait: boolean;
   timeout: string;
@@ -49,6 +50,7 @@ export function releaseSettings(
     namespace: kube.namespace,
     enforceNamespace: kube.namespaceExplicit,
     prune: flags.prune,
+    allowEmpty: flags.allowEmpty,
     dryRun: flags.dryRun,
     wait: flags.wait,
     timeoutMs: parsed.timeoutMs,

@@ -2,7 +2,7 @@
 // staged server-side apply, prune), and wait for the rollouts it started.
 // Returns what happened as data; whether and how it is recorded is the caller's.
 import { deploy } from '../engine/deploy.js';
-import { cloneManifest } from '../engine/manifests.js';
+import { assertNotEmpty, cloneManifest } from '../engine/manifests.js';
 import { ExitCode, errorMessage } from '../engine/errors.js';
 import { hasChanges } from '../engine/changeset.js';
 import { interruptedReason } from '../engine/halt.js';
@@ -21,6 +21,8 @@ export interface ReleaseSettings {
   namespace: string;
   enforceNamespace?: boolean;
   prune: boolean;
+  /** A commit whose path holds no manifests is deployed (with prune: the app is emptied) instead of refused. */
+  allowEmpty?: boolean;
   dryRun: boolean;
   wait: boolean;
   timeoutMs: number;
@@ -83,6 +85,12 @@ export async function release(
     cache?.set(key, { commit: loaded.commit, objects: loaded.objects.map(cloneManifest) });
   }
   const { commit } = loaded;
+  try {
+    const where = `path ${JSON.stringify(source.path)} of ${source.url.display} at ${target.revision}`;
+    assertNotEmpty(loaded.objects, { verb: 'deploy', where, app: s.app, allowEmpty: s.allowEmpty });
+  } catch (err) {
+    return { ...base, commit, result: 'failed', exitCode: ExitCode.USAGE, reason: errorMessage(err) };
+  }
 
   let result: DeployResult;
   try {

@@ -5,7 +5,7 @@ import yaml from 'js-yaml';
 import { kubectlName, toJSON, type ChangeSetJSON } from '../engine/changeset.js';
 import type { RevisionRecord } from '../engine/history.js';
 import type { ObjectRef } from '../kube/types.js';
-import { renderIncomplete, renderLines, renderSummary } from '../ui/changeset.js';
+import { printWarnings, renderIncomplete, renderLines, renderSummary } from '../ui/changeset.js';
 import { color } from '../ui/colors.js';
 import { log } from '../ui/log.js';
 import { failureLines, outcomeMessage, rolloutProgress, summaryLines, workloadLabel, type RolloutProgress } from '../ui/progress.js';
@@ -120,6 +120,8 @@ export function gitopsRenderer(opts: { app: string; namespace: string; format: F
   };
 
   function released(o: ReleaseOutcome, record: RevisionRecord | undefined): void {
+    // A watch says it once per revision, not on every pass.
+    if (o.deploy && (!opts.watching || record !== undefined)) printWarnings(o.deploy.changeSet);
     if (!human) {
       const doc = releaseJSON(o, opts.app, opts.namespace, record);
       log.result(opts.format === 'json' ? JSON.stringify(doc, opts.watching ? undefined : null, opts.watching ? undefined : 2) : `---\n${yaml.dump(doc, { lineWidth: -1 }).trimEnd()}`);

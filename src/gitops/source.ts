@@ -69,7 +69,7 @@ export async function loadCommit(source: GitSource, sha: string, revision: strin
 function inCommit(err: unknown, dir: string, sha: string): unknown {
   if (!(err instanceof ManifestError)) return err;
   const where = (s: string) => s.split(dir + sep).join(`${sha.slice(0, 7)}:`).split(dir).join(`${sha.slice(0, 7)}:`);
-  const out = new ManifestError(where(err.message), err.hint === undefined ? undefined : where(err.hint));
+  const out = new ManifestError(where(err.message), err.hint === undefined ? undefined : where(err.hint), err.exitCode);
   out.stack = err.stack;
   return out;
 }

@@ -60,6 +60,14 @@ export class KubeClient implements Kube {
     return this.mapper.resolve(apiVersion, kind, signal);
   }
 
+  resolveKind(group: string, kind: string, signal?: AbortSignal): Promise<ResourceMapping> {
+    return this.mapper.resolveKind(group, kind, signal);
+  }
+
+  resourceTypes(signal?: AbortSignal): Promise<ResourceMapping[]> {
+    return this.mapper.resourceTypes(signal);
+  }
+
   invalidate(apiVersion?: string): void {
     this.mapper.invalidate(apiVersion);
   }

@@ -60,6 +60,8 @@ export interface ResourceMapping {
   namespaced: boolean;
   /** e.g. ['status', 'scale'] */
   subresources: string[];
+  /** e.g. ['get', 'list', 'watch', 'create', ...]; absent when discovery did not say. */
+  verbs?: string[];
 }
 
 export interface RequestOptions {
@@ -146,6 +148,14 @@ export interface Kube {
 
   /** Maps apiVersion + kind to its resource, by discovery (cached for the run). Unknown kind: KubeError NotFound naming it. */
   resolve(apiVersion: string, kind: string, signal?: AbortSignal): Promise<ResourceMapping>;
+  /**
+   * Maps group + kind to its resource in the version the server prefers among
+   * those serving it: for objects recorded under a version that may no longer
+   * be served. No version serves it: KubeError NotFound.
+   */
+  resolveKind(group: string, kind: string, signal?: AbortSignal): Promise<ResourceMapping>;
+  /** Every kind the server serves, once each, with its verbs. */
+  resourceTypes(signal?: AbortSignal): Promise<ResourceMapping[]>;
   /** Forgets discovery of one group/version (e.g. after a CRD becomes Established), or all of it. */
   invalidate(apiVersion?: string): void;
 

@@ -71,6 +71,12 @@ export function printChangeSet(cs: ChangeSet, ctx: RenderContext & { format: 'ta
     log.result(renderMachine(cs, ctx.format, ctx));
   }
   for (const e of foldErrors(cs, ctx.errors)) log.error(e);
+  printWarnings(cs);
+}
+
+/** The change set's warnings, on stderr whatever the output format (-o json carries them too). */
+export function printWarnings(cs: ChangeSet): void {
+  for (const w of cs.warnings ?? []) log.warn(w);
 }
 
 /** Object errors printed in full before the rest are only counted. */

@@ -4,7 +4,7 @@
 import { createTwoFilesPatch } from 'diff';
 import yaml from 'js-yaml';
 import type { KubeObject } from '../kube/types.js';
-import type { Change } from '../engine/changeset.js';
+import { subjectOf, type Change } from '../engine/changeset.js';
 import { comparable } from '../engine/normalize.js';
 import { color } from './colors.js';
 
@@ -83,5 +83,7 @@ export function renderChangeDiff(c: Change): string {
     if (l.startsWith('@@')) return color.info(l);
     return l;
   });
-  return [header, ...lines].join('\n');
+  // A pruned Namespace takes its contents along: each of them is named, so nothing goes unseen.
+  const along = (c.cascade ?? []).map((r) => color.removed(`# deleted with ${c.subject}: ${subjectOf(r)}`));
+  return [header, ...lines, ...along].join('\n');
 }

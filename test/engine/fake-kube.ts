@@ -35,6 +35,14 @@ export class FakeKube implements Kube {
     if (!m) throw new KubeError({ code: 404, reason: 'NotFound', message: `no matches for kind "${kind}" in version "${apiVersion}"` });
     return m;
   }
+  async resolveKind(group: string, kind: string): Promise<ResourceMapping> {
+    const m = this.mappings.find((x) => x.group === group && x.kind === kind);
+    if (!m) throw new KubeError({ code: 404, reason: 'NotFound', message: `no matches for kind "${kind}" in group "${group}"` });
+    return m;
+  }
+  async resourceTypes(): Promise<ResourceMapping[]> {
+    return this.mappings.map((m) => ({ ...m, verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'] }));
+  }
   invalidate(): void {}
   async get(ref: ObjectRef): Promise<KubeObject> {
     const o = await this.find(ref);

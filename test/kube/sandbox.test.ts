@@ -69,3 +69,48 @@ test('serverVersion', async (t) => {
   const kube = await sandboxKube(t);
   assert.match((await kube.serverVersion()).gitVersion, /^v1\.\d+/);
 });
+
+test('a kind is found by group in the version the server serves now; every served kind is listed with its verbs', async (t) => {
+  const kube = await sandboxKube(t);
+  const version = (name: string, served: boolean, storage: boolean) => ({
+    name,
+    served,
+    storage,
+    schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+  });
+  const crd = (versions: unknown[]) => ({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'gadgets.resolve.example.com' },
+    spec: { group: 'resolve.example.com', scope: 'Namespaced', names: { kind: 'Gadget', plural: 'gadgets' }, versions },
+  });
+  await kube.apply(crd([version('v1alpha1', true, true)]));
+  await waitFor(async () => (await kube.resolveKind('resolve.example.com', 'Gadget').catch(() => undefined))?.version === 'v1alpha1');
+
+  // The CRD moves its objects to v1 and stops serving v1alpha1.
+  await kube.apply(crd([version('v1alpha1', false, false), version('v1', true, true)]));
+  kube.invalidate();
+  await waitFor(async () => (await kube.resolveKind('resolve.example.com', 'Gadget').catch(() => undefined))?.version === 'v1');
+  await assert.rejects(kube.resolve('resolve.example.com/v1alpha1', 'Gadget'), (err: unknown) => isNotFound(err));
+  await assert.rejects(kube.resolveKind('resolve.example.com', 'Nothing'), (err: unknown) => {
+    assert.ok(isNotFound(err));
+    assert.match((err as Error).message, /no matches for kind "Nothing" in group "resolve.example.com"/);
+    return true;
+  });
+  assert.equal((await kube.resolveKind('', 'ConfigMap')).plural, 'configmaps');
+
+  const types = await kube.resourceTypes();
+  const configMaps = types.filter((m) => m.group === '' && m.kind === 'ConfigMap');
+  assert.equal(configMaps.length, 1, 'each kind once');
+  assert.ok(configMaps[0]!.verbs?.includes('list'));
+  assert.ok(types.some((m) => m.group === 'apps' && m.kind === 'Deployment' && m.namespaced));
+  assert.ok(types.some((m) => m.group === 'resolve.example.com' && m.kind === 'Gadget' && m.version === 'v1'));
+});
+
+async function waitFor(ok: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await ok()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail('condition not reached');
+}
