@@ -103,6 +103,7 @@ async function applyLocked(
       enforceNamespace: kube.namespaceExplicit,
       prune: flags.prune,
       dryRun: flags.dryRun,
+      wait: flags.wait,
       forceConflicts: flags.forceConflicts,
       concurrency: parsed.concurrency,
       halt: untilLost(lock, interrupt),

@@ -31,7 +31,7 @@ async function runDiff(flags: DiffFlags, self: Command): Promise<number> {
   const { printWarnings, renderMachine, renderSummary } = await import('../ui/changeset.js');
   const { kube, objects, app } = await openSession({ ...g, log: g.verbose ? log.debug : undefined }, { ...flags, verb: 'diff' });
   try {
-    const p = await plan(kube, { objects, app, namespace: kube.namespace, enforceNamespace: kube.namespaceExplicit, prune: flags.prune });
+    const p = await plan(kube, { objects, app, namespace: kube.namespace, enforceNamespace: kube.namespaceExplicit, prune: flags.prune, forDiff: true });
     const errors = p.errors.map((e) => e.message);
     if (flags.output === 'table') {
       for (const c of p.changeSet.changes) {

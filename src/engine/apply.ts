@@ -7,7 +7,7 @@
 import type { Kube, KubeObject } from '../kube/types.js';
 import { isConflict } from '../kube/errors.js';
 import { errorMessage } from './errors.js';
-import { refOf, subjectOf } from './changeset.js';
+import { groupOf, refOf, subjectOf } from './changeset.js';
 import { sameObject } from './normalize.js';
 import { DEFAULT_CONCURRENCY, eachUntilHalted } from './pool.js';
 import { notDone } from './halt.js';
@@ -20,6 +20,8 @@ export interface ExecuteOptions {
   forceConflicts?: boolean;
   concurrency?: number;
   signal?: AbortSignal;
+  /** Wait for every CRD applied to be Established, not only those whose objects follow (--wait). */
+  wait?: boolean;
   /** Once it fires, no further object is applied (see DeployOptions.halt). */
   halt?: AbortSignal;
   onChange?: (c: PlannedChange) => void;
@@ -38,7 +40,9 @@ export async function applyStaged(kube: Kube, changes: PlannedChange[], opts: Ex
   };
 
   if (await applyAll(kube, clusterStage, opts, errors)) return skipRest('not applied: a Namespace or CRD failed first');
-  const crds = clusterStage.filter((c) => isCRD(c.desired) && c.action !== 'skipped');
+  // A CRD is waited for when objects of its kind follow, or when the command waits for everything it changed.
+  const following = new Set(rest.map((c) => `${groupOf(c.desired.apiVersion)}/${c.desired.kind}`));
+  const crds = clusterStage.filter((c) => isCRD(c.desired) && c.action !== 'skipped' && (opts.wait || following.has(definedKind(c.desired))));
   if (crds.length > 0 && !opts.halt?.aborted) {
     try {
       await waitEstablished(kube, crds.map((c) => c.desired.metadata.name!), opts.signal);
@@ -108,6 +112,12 @@ async function replan(kube: Kube, c: PlannedChange, opts: ExecuteOptions, errors
     errors.push({ subject: c.subject, message: `${c.subject} apply failed: ${c.error}`, fatal: !isConflict(err), cause: err });
   }
   delete c.deferred;
+}
+
+/** `group/Kind` of the objects a CRD defines. */
+function definedKind(crd: KubeObject): string {
+  const spec = (crd.spec ?? {}) as { group?: string; names?: { kind?: string } };
+  return `${spec.group}/${spec.names?.kind}`;
 }
 
 /** `group/version` of every version a CRD serves. */

@@ -1,5 +1,8 @@
 // Waiting for CustomResourceDefinitions to be served: until a CRD reports
 // Established, creating objects of its kind fails with "no matches for kind".
+// A CRD the API server will never establish (its names conflict with
+// another's, its conversion webhook's CA bundle is not a certificate) says so
+// in a condition: that fails the wait at once, with the condition's words.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kube, KubeObject } from '../kube/types.js';
 import { GdeployError } from './errors.js';
@@ -14,6 +17,8 @@ export async function waitEstablished(kube: Kube, names: string[], signal?: Abor
     const crds = await Promise.all(
       pending.map((name) => kube.get({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name }, { signal })),
     );
+    const failed = crds.map(crdFailure).filter((f): f is string => f !== undefined);
+    if (failed.length > 0) throw new GdeployError(failed.join('\n'));
     pending = pending.filter((_, i) => !isEstablished(crds[i]!));
     if (pending.length === 0) return;
     if (Date.now() > deadline) {
@@ -21,6 +26,29 @@ export async function waitEstablished(kube: Kube, names: string[], signal?: Abor
     }
     await sleep(POLL_MS, undefined, { signal });
   }
+}
+
+interface Condition {
+  type?: string;
+  status?: string;
+  reason?: string;
+  message?: string;
+}
+
+/** Reasons of a False condition that only mean "not yet". */
+const PASSING = new Set(['Installing', '']);
+
+/**
+ * Why a CRD will not become Established, from its conditions: a False
+ * Established or NamesAccepted whose reason is not a passing state.
+ * Undefined when nothing says it is stuck.
+ */
+export function crdFailure(crd: KubeObject): string | undefined {
+  if (isEstablished(crd)) return undefined;
+  const conditions = ((crd.status ?? {}) as { conditions?: Condition[] }).conditions ?? [];
+  const stuck = conditions.find((c) => (c.type === 'Established' || c.type === 'NamesAccepted') && c.status === 'False' && !PASSING.has(c.reason ?? ''));
+  if (!stuck) return undefined;
+  return `CustomResourceDefinition/${crd.metadata.name} cannot become Established: ${stuck.type}=False, ${stuck.reason}: ${stuck.message ?? ''}`.trimEnd();
 }
 
 export function isEstablished(crd: KubeObject): boolean {

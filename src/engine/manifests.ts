@@ -12,6 +12,7 @@ import type { KubeObject } from '../kube/types.js';
 import { ExitCode, GdeployError } from './errors.js';
 import { keyOf, subjectOf } from './changeset.js';
 import { namespaceProblem, objectNameProblem } from './names.js';
+import { KUBE_YAML_SCHEMA } from './kube-yaml.js';
 
 export interface ManifestSource {
   /** File path, '<stdin>', or '<kustomize DIR>'. */
@@ -136,10 +137,8 @@ function kustomize(dir: string, kubectl: string): Promise<string> {
   });
 }
 
-// YAML 1.2 core schema plus merge keys: timestamps stay strings, as Kubernetes
-// reads them. (js-yaml exports its types at run time; @types/js-yaml omits them.)
-const { merge } = (yaml as unknown as { types: { merge: yaml.Type } }).types;
-const SCHEMA = yaml.CORE_SCHEMA.extend([merge]);
+// Scalars resolve as kubectl's YAML reader resolves them (YAML 1.1: `yes` is true).
+const SCHEMA = KUBE_YAML_SCHEMA;
 
 /** Parses one file's text (YAML stream or JSON) into objects, checking each. */
 export function parseManifests(text: string, file: string): KubeObject[] {

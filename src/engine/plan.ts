@@ -3,7 +3,7 @@
 // would for real) and the answer is compared with the live object. Nothing is
 // written. With prune, the inventory says which objects the app had before.
 import type { Kube, KubeObject, ObjectRef, ResourceMapping } from '../kube/types.js';
-import { KubeError, isConflict, isForbidden, isInvalid, isNotFound, isUnauthorized } from '../kube/errors.js';
+import { KubeError, isConflict, isForbidden, isInvalid, isMalformed, isNotFound, isUnauthorized } from '../kube/errors.js';
 import { errorMessage } from './errors.js';
 import { groupOf, keyOf, refOf, subjectOf } from './changeset.js';
 import { appLabels, inventoryRef, readInventory, APP_LABEL } from './inventory.js';
@@ -13,6 +13,7 @@ import { fetchLive } from './live.js';
 import { sourceOf, type ManifestSource } from './manifests.js';
 import { applyIsNoop } from './noop.js';
 import { guardPrunes, type Retained } from './prune-guard.js';
+import { crdFailure } from './crds.js';
 import type { EngineError, Plan, PlanOptions, PlannedChange } from './types.js';
 
 export const DEFAULT_FIELD_MANAGER = 'gdeploy';
@@ -195,7 +196,7 @@ async function planObject(
   const base = { ref, subject: subjectOf(ref), desired: p.desired };
   const fail = (err: unknown): PlannedChange => {
     if (isUnauthorized(err)) throw err;
-    errors.push(objectError(base.subject, p.source, err));
+    errors.push(objectError(base.subject, p.source, err, opts.forDiff === true));
     return { ...base, action: 'failed', before: live, error: errorMessage(err) };
   };
   if (!p.mapping && !p.deferred) return { ...base, action: 'skipped', error: 'not planned' };
@@ -207,7 +208,14 @@ async function planObject(
     const action = !live ? 'created' : unchanged ? 'unchanged' : 'configured';
     return { ...base, action, before: live, after: action === 'unchanged' ? live : p.desired, deferred: p.deferred };
   }
-  if (live && applyIsNoop(live, p.desired, manager)) return { ...base, action: 'unchanged', before: live, after: live };
+  // A CRD the server will not establish is not "unchanged": what it needs is a change.
+  const unchanged = (): PlannedChange => {
+    const stuck = live && isCRD(live) ? crdFailure(live) : undefined;
+    if (!stuck) return { ...base, action: 'unchanged', before: live, after: live };
+    errors.push({ subject: base.subject, message: `${located(base.subject, p.source)}: ${stuck}`, fatal: true });
+    return { ...base, action: 'failed', before: live, error: stuck };
+  };
+  if (live && applyIsNoop(live, p.desired, manager)) return unchanged();
   let after: KubeObject;
   try {
     // Tried even when reading was refused: a refused write is what matters most to report.
@@ -223,7 +231,7 @@ async function planObject(
   // Allowed to write but not to read: whether it would be created or changed cannot be told.
   if (refused) return fail(refused);
   if (!live) return { ...base, action: 'created', after };
-  return { ...base, action: sameObject(live, after) ? 'unchanged' : 'configured', before: live, after };
+  return sameObject(live, after) ? unchanged() : { ...base, action: 'configured', before: live, after };
 }
 
 /** The object as read under another version of its kind, relabelled with `apiVersion` (fields and field owners alike). */
@@ -244,13 +252,16 @@ function convertsByWebhook(objects: KubeObject[], ref: ObjectRef): boolean {
 /**
  * One line per object. A refusal already says the verb, the resource and
  * where; "apply failed" would suggest a write was tried. An object the server
- * finds invalid is fixed in its manifest, so the line says which one. A
- * conflict is not fatal here: the command decides (--force-conflicts).
+ * finds invalid or cannot read as its kind is fixed in its manifest, so the
+ * line says which one. A diff says what the server would do, not that an
+ * apply failed. A conflict is not fatal here: the command decides
+ * (--force-conflicts).
  */
-function objectError(subject: string, source: ManifestSource | undefined, err: unknown): EngineError {
+function objectError(subject: string, source: ManifestSource | undefined, err: unknown, forDiff: boolean): EngineError {
+  const where = isInvalid(err) || isMalformed(err) ? located(subject, source) : subject;
   const message = isForbidden(err)
     ? `${subject}: ${errorMessage(err)}`
-    : `${isInvalid(err) ? located(subject, source) : subject} apply failed: ${errorMessage(err)}`;
+    : `${where} ${forDiff ? 'would be refused' : 'apply failed'}: ${errorMessage(err)}`;
   return { subject, message, fatal: !isConflict(err), cause: err };
 }
 

@@ -44,6 +44,8 @@ export interface PlanOptions {
    * delete permission, as `kubectl diff` needs none.
    */
   checkPrunes?: boolean;
+  /** The plan is shown as a diff: errors say what the server would refuse, not that an apply failed. */
+  forDiff?: boolean;
   /** Aborts the requests themselves (a cancelled wait); see DeployOptions.halt for stopping a deploy cleanly. */
   signal?: AbortSignal;
 }
@@ -53,6 +55,8 @@ export interface DeployOptions extends PlanOptions {
   dryRun?: boolean;
   /** Recorded in the inventory. */
   revision?: Revision;
+  /** The command waits for what it changed: CRDs are waited for until Established even when none of their objects follow. */
+  wait?: boolean;
   /** Progress, in order, for live output. */
   onEvent?: (ev: DeployEvent) => void;
   /**

@@ -101,6 +101,7 @@ export async function release(
       enforceNamespace: s.enforceNamespace,
       prune: s.prune,
       dryRun: s.dryRun,
+      wait: s.wait,
       // Git is the source of truth: fields someone changed by hand are taken back, as Flux does.
       forceConflicts: true,
       concurrency: s.concurrency,

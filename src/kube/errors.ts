@@ -144,6 +144,13 @@ export const isNotFound = (err: unknown): err is KubeError => err instanceof Kub
 export const isConflict = (err: unknown): err is KubeError => err instanceof KubeError && err.code === 409 && err.reason === 'Conflict';
 export const isAlreadyExists = (err: unknown): err is KubeError => err instanceof KubeError && err.reason === 'AlreadyExists';
 export const isInvalid = (err: unknown): err is KubeError => err instanceof KubeError && err.code === 422;
+/**
+ * The server could not read the object as its kind (a string where a number
+ * belongs): 400 from decoding, or server-side apply's 500 from typing it. Like
+ * Invalid, fixed in the manifest.
+ */
+export const isMalformed = (err: unknown): err is KubeError =>
+  err instanceof KubeError && ((err.code === 400 && err.reason === 'BadRequest') || (err.code === 500 && /^failed to create typed patch object/.test(err.message)));
 export const isForbidden = (err: unknown): err is KubeError => err instanceof KubeError && err.code === 403;
 export const isUnauthorized = (err: unknown): err is KubeError => err instanceof KubeError && err.code === 401;
 export const isGone = (err: unknown): err is KubeError => err instanceof KubeError && err.code === 410;

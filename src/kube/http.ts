@@ -122,14 +122,15 @@ export class Transport {
       }
       const body = parseBody(res.text, res.contentType);
       if (res.status >= 200 && res.status < 300) return body as T;
-      if (retriable(req.method, res.status) && attempt < policy.attempts) {
+      const again = retriable(req.method, res.status, statusMessage(body));
+      if (again && attempt < policy.attempts) {
         this.opts.log?.(`${req.method} ${res.url} ${res.status}: retrying (attempt ${attempt + 1} of ${policy.attempts})`);
         await sleep(backoffMs(policy, attempt, res.retryAfter), req.signal);
         continue;
       }
       const err = KubeError.fromStatus(res.status, body, { method: req.method, url: res.url, subject: req.subject });
       const notes: string[] = [];
-      if (retriable(req.method, res.status)) notes.push(`gave up after ${attempt} attempts`);
+      if (again) notes.push(`gave up after ${attempt} attempts`);
       // A 409 or 404 may answer our own earlier attempt, which went through before its connection broke.
       if (maybeActed) notes.push(MAYBE_ACTED);
       if (notes.length > 0) err.message = `${err.message} (${notes.join('; ')})`;
@@ -294,4 +295,10 @@ function connectionFailure(err: Error & { code?: string }, server: URL): Connect
   const what = deliveryOf(err.code) === 'maybe sent' ? 'lost the connection to' : 'cannot reach';
   const detail = !err.code || err.message.includes(err.code) ? err.message : `${err.code}: ${err.message}`;
   return new ConnectionFailure(err.code, `${what} the Kubernetes API server at ${server.origin}: ${detail}`.replace(/\s+/g, ' ').trim());
+}
+
+/** The message of a Status body, if the answer is one. */
+function statusMessage(body: unknown): string | undefined {
+  const message = (body as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? message : undefined;
 }

@@ -31,14 +31,14 @@ export function unknownFields(res: ResourceType, obj: unknown, crdSchema?: JsonS
   return out;
 }
 
-interface Schemas {
+export interface Schemas {
   root: JsonSchema;
   definitions: Record<string, JsonSchema>;
 }
 
 const cache = new Map<string, Schemas>();
 
-function schemasOfClass(cls: string): Schemas {
+export function schemasOfClass(cls: string): Schemas {
   let s = cache.get(cls);
   if (!s) {
     const definitions: Record<string, JsonSchema> = {};
@@ -55,7 +55,7 @@ function builtinSchemas(res: ResourceType): Schemas | undefined {
 }
 
 function walk(value: unknown, schema: JsonSchema, defs: Record<string, JsonSchema>, path: string, out: string[]): void {
-  const s = resolve(schema, defs);
+  const s = resolveSchema(schema, defs);
   if (!s || value === null || value === undefined) return;
   if (Array.isArray(value)) {
     if (s.items) value.forEach((v, i) => walk(v, s.items!, defs, `${path}[${i}]`, out));
@@ -75,7 +75,8 @@ function walk(value: unknown, schema: JsonSchema, defs: Record<string, JsonSchem
   }
 }
 
-function resolve(schema: JsonSchema, defs: Record<string, JsonSchema>): JsonSchema | undefined {
+/** The schema itself, or the definition its $ref (or single allOf $ref) names. */
+export function resolveSchema(schema: JsonSchema, defs: Record<string, JsonSchema>): JsonSchema | undefined {
   let s: JsonSchema | undefined = schema;
   for (let i = 0; s && i < 8; i++) {
     const ref: string | undefined = s.$ref ?? (s.allOf?.length === 1 ? s.allOf[0]!.$ref : undefined);

@@ -12,7 +12,7 @@ test('a file deleted in git is pruned; an object outside the app is never touche
     'app/extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  b: "2"\n',
     'README.md': 'not a manifest\n',
   });
-  const bystander = await suite.cluster.kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bystander\ndata:\n  x: y\n');
+  const bystander = await suite.cluster.kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bystander\ndata:\n  x: \"y\"\n');
   assert.equal(bystander.code, 0, bystander.stderr);
   const one = await suite.cluster.gdeploy(['sync', '--repo', r.remote, '--path', 'app']);
   assert.equal(one.code, 0, one.stderr);

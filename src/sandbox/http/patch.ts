@@ -1,6 +1,7 @@
 // PATCH bodies to the object to store: the four patch types a real server
 // takes, by Content-Type, over the live object, with the patch module's
 // errors turned into the Status a real server answers with.
+import { mistypedScalars, typedMessage } from '../scalar-types.js';
 import { ApiError, badRequest, notFound, unsupportedMediaType, type StatusReason } from '../errors.js';
 import {
   ApplyConflictError,
@@ -85,6 +86,13 @@ function applyRequest(p: PatchRequest): PatchResult {
   }
   if (applied.metadata.name !== undefined && applied.metadata.name !== p.name) {
     throw badRequest(`the name of the object (${String(applied.metadata.name)}) does not match the name on the URL (${p.name})`);
+  }
+  // structured-merge-diff types the applied configuration first; a scalar of the wrong type fails it.
+  const mistyped = mistypedScalars(p.res, applied);
+  if (mistyped.length > 0) {
+    const errors = mistyped.map(typedMessage);
+    const where = `${applied.metadata.namespace ?? p.namespace ?? ''}/${p.name}; ${p.res.group}/${p.res.version}, Kind=${p.res.kind}`;
+    throw new ApiError(500, undefined, `failed to create typed patch object (${where}): ${errors.length === 1 ? errors[0] : `errors:\n  ${errors.join('\n  ')}`}`);
   }
   const merged = serverSideApply({
     live: p.live,

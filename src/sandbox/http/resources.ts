@@ -1,6 +1,7 @@
 // The verbs on resource paths: get, list (with selectors and chunking), watch,
 // create, update, patch, delete and deletecollection, on main resources and
 // their subresources (status, scale, finalize, and the POST-only ones).
+import { decodeMessage, mistypedScalars } from '../scalar-types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Grant } from '../auth.js';
 import { printerColumnsOf } from '../crd.js';
@@ -187,6 +188,9 @@ function checkFields(c: Call, o: KubeObject): void {
   if (mode !== 'Strict' && mode !== 'Warn' && mode !== 'Ignore') {
     throw badRequest(`fieldValidation: Unsupported value: "${mode}": supported values: "Ignore", "Strict", "Warn"`);
   }
+  // Decoding into the kind's struct fails on a wrongly typed scalar before any field is checked.
+  const mistyped = mistypedScalars(c.type, o)[0];
+  if (mistyped) throw badRequest(`${c.type.kind} in version "${c.type.version}" cannot be handled as a ${c.type.kind}: ${decodeMessage(mistyped)}`);
   const unknown = unknownFields(c.type, o, c.ctx.store.registry.customSchema(c.type) as JsonSchema | undefined);
   if (unknown.length === 0) return;
   if (mode === 'Strict') {
