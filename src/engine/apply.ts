@@ -7,11 +7,12 @@
 import type { Kube, KubeObject } from '../kube/types.js';
 import { isConflict } from '../kube/errors.js';
 import { errorMessage } from './errors.js';
-import { groupOf, refOf, subjectOf } from './changeset.js';
+import { refOf, subjectOf } from './changeset.js';
 import { sameObject } from './normalize.js';
 import { DEFAULT_CONCURRENCY, eachUntilHalted } from './pool.js';
 import { notDone } from './halt.js';
-import { DEFAULT_FIELD_MANAGER, isCRD, isClusterStage } from './plan.js';
+import { DEFAULT_FIELD_MANAGER } from './plan.js';
+import { crdSpec, definedKind, isCRD, isClusterStage, kindOf } from './kinds.js';
 import { waitEstablished } from './crds.js';
 import type { EngineError, PlannedChange } from './types.js';
 
@@ -41,7 +42,7 @@ export async function applyStaged(kube: Kube, changes: PlannedChange[], opts: Ex
 
   if (await applyAll(kube, clusterStage, opts, errors)) return skipRest('not applied: a Namespace or CRD failed first');
   // A CRD is waited for when objects of its kind follow, or when the command waits for everything it changed.
-  const following = new Set(rest.map((c) => `${groupOf(c.desired.apiVersion)}/${c.desired.kind}`));
+  const following = new Set(rest.map((c) => kindOf(c.desired)));
   const crds = clusterStage.filter((c) => isCRD(c.desired) && c.action !== 'skipped' && (opts.wait || following.has(definedKind(c.desired))));
   if (crds.length > 0 && !opts.halt?.aborted) {
     try {
@@ -114,14 +115,8 @@ async function replan(kube: Kube, c: PlannedChange, opts: ExecuteOptions, errors
   delete c.deferred;
 }
 
-/** `group/Kind` of the objects a CRD defines. */
-function definedKind(crd: KubeObject): string {
-  const spec = (crd.spec ?? {}) as { group?: string; names?: { kind?: string } };
-  return `${spec.group}/${spec.names?.kind}`;
-}
-
 /** `group/version` of every version a CRD serves. */
 function crdVersions(crd: KubeObject): string[] {
-  const spec = (crd.spec ?? {}) as { group?: string; versions?: Array<{ name?: string }> };
+  const spec = crdSpec(crd);
   return (spec.versions ?? []).map((v) => `${spec.group}/${v.name}`);
 }

@@ -2,13 +2,14 @@
 // plan everything, stop before the first write if any object is invalid,
 // apply in stages, prune last, and keep the app's inventory so that no object
 // it created can be lost track of, even if the run dies half-way or is halted.
-import type { Kube, ObjectRef } from '../kube/types.js';
+import type { Kube, KubeObject, ObjectRef } from '../kube/types.js';
 import { groupOf, keyOf, refOf } from './changeset.js';
 import { readInventory, sameRefs, unionRefs, writeInventory, type Inventory } from './inventory.js';
 import { plan } from './plan.js';
 import { applyStaged } from './apply.js';
 import { haltReason, notDone } from './halt.js';
 import { prune } from './prune.js';
+import { guardPrunes } from './prune-guard.js';
 import { errorMessage } from './errors.js';
 import type { ChangedWorkload, DeployOptions, DeployResult, EngineError, PlannedChange } from './types.js';
 
@@ -75,7 +76,12 @@ export async function deploy(kube: Kube, opts: DeployOptions): Promise<DeployRes
       for (const c of prunes) Object.assign(c, { action: 'skipped', error: notDone(opts.halt, 'pruned') });
     } else {
       opts.onEvent?.({ type: 'stage', name: 'prune' });
-      await prune(kube, prunes, { ...opts, onChange }, errors);
+      const recheck = async (ns: KubeObject, pruned: KubeObject[]): Promise<string | undefined> => {
+        const desired = applied.map((c) => c.desired);
+        const guarded = await guardPrunes(kube, [ns], { desired, app: opts.app, home: opts.namespace, deleted: pruned, concurrency: opts.concurrency, signal: opts.signal });
+        return guarded.retained[0]?.reason;
+      };
+      await prune(kube, prunes, { ...opts, onChange, recheck }, errors);
       // Whatever is still there (failed, or left when halted) stays in the inventory for the next run.
       const kept = new Set(prunes.filter((c) => c.action !== 'pruned').map((c) => keyOf(c.ref)));
       // So do the Namespaces and CRDs prune kept because others still live in them.

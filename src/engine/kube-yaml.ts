@@ -50,7 +50,11 @@ function goInteger(text: string): bigint | undefined {
 const int = new yaml.Type('tag:yaml.org,2002:int', {
   kind: 'scalar',
   resolve: (data: string) => startsNumeric(data) && goInteger(data.replaceAll('_', '')) !== undefined,
-  construct: (data: string) => Number(goInteger(data.replaceAll('_', ''))),
+  // Beyond 2^53 a number would silently change on its way to JSON: the loader refuses the BigInt instead.
+  construct: (data: string) => {
+    const n = goInteger(data.replaceAll('_', ''))!;
+    return Number.isSafeInteger(Number(n)) ? Number(n) : n;
+  },
   predicate: (v: unknown) => typeof v === 'number' && Number.isInteger(v),
   represent: { decimal: (v: object) => String(v) },
   defaultStyle: 'decimal',
@@ -69,9 +73,11 @@ const DOT_FLOAT = /^\.[0-9]+([eE][-+]?[0-9]+)?$/;
 function goFloat(data: string): number | undefined {
   const special = SPECIAL_FLOATS.get(data);
   if (special !== undefined) return special;
-  if (data.startsWith('.')) return DOT_FLOAT.test(data) ? Number(data) : undefined;
+  // strconv.ParseFloat fails out of range (1e400): the scalar stays a string.
+  const finite = (n: number): number | undefined => (Number.isFinite(n) ? n : undefined);
+  if (data.startsWith('.')) return DOT_FLOAT.test(data) ? finite(Number(data)) : undefined;
   const plain = data.replaceAll('_', '');
-  return startsNumeric(data) && YAML_STYLE_FLOAT.test(plain) ? Number(plain) : undefined;
+  return startsNumeric(data) && YAML_STYLE_FLOAT.test(plain) ? finite(Number(plain)) : undefined;
 }
 
 const float = new yaml.Type('tag:yaml.org,2002:float', {

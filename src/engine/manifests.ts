@@ -214,6 +214,13 @@ function checkExpandedSize(value: unknown, src: ManifestSource): void {
       throw new ManifestError(`${src.file}: document ${src.document} (line ${src.line}): expands to more than ${MAX_EXPANDED_VALUES} values (YAML aliases?); refusing it`);
     }
     if (depth > MAX_DEPTH) throw new ManifestError(`${src.file}: document ${src.document} (line ${src.line}): nested more than ${MAX_DEPTH} levels deep`);
+    // Values JSON cannot carry: kubectl refuses .inf and .nan too; a huge integer would lose digits.
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      throw new ManifestError(`${src.file}: document ${src.document} (line ${src.line}): ${v} (.inf or .nan) cannot be written as JSON; quote it if it is meant as a string`);
+    }
+    if (typeof v === 'bigint') {
+      throw new ManifestError(`${src.file}: document ${src.document} (line ${src.line}): the integer ${v} is too large to send exactly; quote it if it is meant as a string`);
+    }
     if (Array.isArray(v)) for (const x of v) stack.push({ v: x, depth: depth + 1 });
     else if (v !== null && typeof v === 'object') for (const x of Object.values(v)) stack.push({ v: x, depth: depth + 1 });
   }

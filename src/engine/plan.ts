@@ -14,18 +14,12 @@ import { sourceOf, type ManifestSource } from './manifests.js';
 import { applyIsNoop } from './noop.js';
 import { guardPrunes, type Retained } from './prune-guard.js';
 import { crdFailure } from './crds.js';
+import { crdSpec, definedKind, isCRD, isClusterStage, isNamespace, kindOf } from './kinds.js';
 import type { EngineError, Plan, PlanOptions, PlannedChange } from './types.js';
 
 export const DEFAULT_FIELD_MANAGER = 'gdeploy';
 
-const CRD_GROUP = 'apiextensions.k8s.io';
-
-export const isNamespace = (o: { apiVersion: string; kind: string }): boolean => o.kind === 'Namespace' && o.apiVersion === 'v1';
-export const isCRD = (o: { apiVersion: string; kind: string }): boolean =>
-  o.kind === 'CustomResourceDefinition' && groupOf(o.apiVersion) === CRD_GROUP;
-
-/** Objects the cluster needs before it can take the rest: they go first. */
-export const isClusterStage = (o: { apiVersion: string; kind: string }): boolean => isNamespace(o) || isCRD(o);
+export { isCRD, isClusterStage, isNamespace } from './kinds.js';
 
 interface Prepared {
   desired: KubeObject;
@@ -83,12 +77,7 @@ export async function plan(kube: Kube, opts: PlanOptions): Promise<Plan> {
 /** Resolves kinds, sets namespaces and gdeploy's labels; collects every problem before any request that matters. */
 async function prepare(kube: Kube, opts: PlanOptions, errors: EngineError[]): Promise<Prepared[]> {
   // Kinds defined by CRDs of this same deploy, and whether the CRD makes them namespaced.
-  const crdKinds = new Map(
-    opts.objects.filter(isCRD).map((crd) => {
-      const spec = (crd.spec ?? {}) as { group?: string; scope?: string; names?: { kind?: string } };
-      return [`${spec.group}/${spec.names?.kind}`, spec.scope !== 'Cluster'] as const;
-    }),
-  );
+  const crdKinds = new Map(opts.objects.filter(isCRD).map((crd) => [definedKind(crd), crdSpec(crd).scope !== 'Cluster'] as const));
   return mapLimit(opts.objects, opts.concurrency ?? DEFAULT_CONCURRENCY, async (obj) => {
     const desired = structuredClone(obj);
     const subject = subjectOf({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name! });
@@ -98,7 +87,7 @@ async function prepare(kube: Kube, opts: PlanOptions, errors: EngineError[]): Pr
       mapping = await kube.resolve(obj.apiVersion, obj.kind, opts.signal);
     } catch (err) {
       if (isUnauthorized(err)) throw err;
-      const namespaced = crdKinds.get(`${groupOf(obj.apiVersion)}/${obj.kind}`);
+      const namespaced = crdKinds.get(kindOf(obj));
       if (isNotFound(err) && namespaced !== undefined) {
         // Defined by a CRD of this same deploy, whose scope the plan takes from it (checked again after stage one).
         if (namespaced) desired.metadata.namespace ??= opts.namespace;
@@ -242,11 +231,8 @@ function asVersion(obj: KubeObject, apiVersion: string): KubeObject {
 
 /** Whether the CRD of this deploy that defines ref's kind converts between versions by a webhook. */
 function convertsByWebhook(objects: KubeObject[], ref: ObjectRef): boolean {
-  const crd = objects.find((o) => {
-    const spec = (o.spec ?? {}) as { group?: string; names?: { kind?: string } };
-    return isCRD(o) && spec.group === groupOf(ref.apiVersion) && spec.names?.kind === ref.kind;
-  });
-  return ((crd?.spec ?? {}) as { conversion?: { strategy?: string } }).conversion?.strategy === 'Webhook';
+  const crd = objects.find((o) => isCRD(o) && definedKind(o) === kindOf(ref));
+  return crd !== undefined && crdSpec(crd).conversion?.strategy === 'Webhook';
 }
 
 /**
@@ -334,7 +320,13 @@ async function planPrunes(
     }),
   );
   if (problems.length > 0) return refuse('cannot be deleted, and prune deletes all it should or nothing');
-  const guarded = await guardPrunes(kube, deletable.filter((live): live is KubeObject => live !== undefined), opts);
+  const guarded = await guardPrunes(kube, deletable.filter((live): live is KubeObject => live !== undefined), {
+    desired: [...current.values()].map((p) => p.desired),
+    app: opts.app,
+    home: opts.namespace,
+    concurrency,
+    signal: opts.signal,
+  });
   retained.push(...guarded.retained);
   return guarded.prunes.map(({ live, cascade }) => {
     const ref = refOf(live);

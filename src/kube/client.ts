@@ -24,6 +24,8 @@ import type {
 } from './types.js';
 
 const DEFAULT_FIELD_MANAGER = 'gdeploy';
+/** Metadata of each item, with plain JSON as the fallback for servers that cannot. */
+const METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
 
 const PATCH_CONTENT_TYPES: Record<PatchType | 'apply', string> = {
   json: 'application/json-patch+json',
@@ -92,6 +94,7 @@ export class KubeClient implements Kube {
       method: 'GET',
       path: collectionPath(m, namespace),
       query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector },
+      ...(opts.metadataOnly ? { accept: METADATA_ONLY } : {}),
       signal: opts.signal,
     });
     // List items omit apiVersion and kind; callers compare and render them, so put them back.

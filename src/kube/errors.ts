@@ -150,7 +150,14 @@ export const isInvalid = (err: unknown): err is KubeError => err instanceof Kube
  * Invalid, fixed in the manifest.
  */
 export const isMalformed = (err: unknown): err is KubeError =>
-  err instanceof KubeError && ((err.code === 400 && err.reason === 'BadRequest') || (err.code === 500 && /^failed to create typed patch object/.test(err.message)));
+  err instanceof KubeError && ((err.code === 400 && err.reason === 'BadRequest') || (err.code === 500 && TYPED_OBJECT_FAILURE.test(err.message)));
+
+/**
+ * The 500 server-side apply answers when it cannot type the applied
+ * configuration (or the live object): an answer about the object, so the same
+ * request gets it again.
+ */
+export const TYPED_OBJECT_FAILURE = /^failed to create typed (patch|live) object/;
 export const isForbidden = (err: unknown): err is KubeError => err instanceof KubeError && err.code === 403;
 export const isUnauthorized = (err: unknown): err is KubeError => err instanceof KubeError && err.code === 401;
 export const isGone = (err: unknown): err is KubeError => err instanceof KubeError && err.code === 410;

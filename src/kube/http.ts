@@ -34,6 +34,8 @@ export interface Request {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  /** The Accept header; JSON when absent. */
+  accept?: string;
   signal?: AbortSignal;
   /** `Kind/namespace/name`, carried into errors. */
   subject?: string;
@@ -228,7 +230,7 @@ export class Transport {
     const { agent, headers } = await this.ready();
     const url = this.url(req);
     const payload = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
-    const h: Record<string, string> = { ...headers, Accept: 'application/json' };
+    const h: Record<string, string> = { ...headers, Accept: req.accept ?? 'application/json' };
     if (payload !== undefined) {
       h['Content-Type'] = req.contentType ?? 'application/json';
       h['Content-Length'] = String(Buffer.byteLength(payload));

@@ -9,6 +9,8 @@
 //   twice what was asked once (GET, PUT guarded by resourceVersion,
 //   server-side apply PATCH, DELETE). A POST never is: it may have happened.
 
+import { TYPED_OBJECT_FAILURE } from './errors.js';
+
 export interface RetryPolicy {
   attempts: number;
   baseMs: number;
@@ -21,17 +23,11 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 200, maxMs: 5_0
 
 const TRANSIENT = new Set([500, 502, 503, 504]);
 
-/**
- * A 500 that is the server's answer to the object itself, not a passing
- * failure: server-side apply could not type the applied configuration (a
- * string where a number belongs). Sending it again gets the same answer.
- */
-const DETERMINISTIC_500 = /^failed to create typed (patch|live) object/;
-
 /** Whether a request answered with this status (and Status message) may be sent again. */
 export function retriable(method: string, status: number, message?: string): boolean {
   if (status === 429) return true;
-  if (status === 500 && message !== undefined && DETERMINISTIC_500.test(message)) return false;
+  // Server-side apply could not type the object (a string where a number belongs): the same request gets the same answer.
+  if (status === 500 && message !== undefined && TYPED_OBJECT_FAILURE.test(message)) return false;
   return method !== 'POST' && TRANSIENT.has(status);
 }
 

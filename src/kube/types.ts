@@ -97,6 +97,8 @@ export interface DeleteOptions extends RequestOptions {
 export interface ListOptions extends RequestOptions {
   labelSelector?: string;
   fieldSelector?: string;
+  /** Only each item's metadata (PartialObjectMetadataList): no Secret values, no specs, far fewer bytes. */
+  metadataOnly?: boolean;
 }
 
 export interface ObjectList {

@@ -10,6 +10,8 @@ import { color } from './colors.js';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 export const MASK = '***';
+/** Objects a pruned Namespace takes along that a diff names one by one. */
+const CASCADE_SHOWN = 20;
 
 /**
  * Hides the values of a Secret's data and stringData, keeping the keys, and
@@ -83,7 +85,9 @@ export function renderChangeDiff(c: Change): string {
     if (l.startsWith('@@')) return color.info(l);
     return l;
   });
-  // A pruned Namespace takes its contents along: each of them is named, so nothing goes unseen.
-  const along = (c.cascade ?? []).map((r) => color.removed(`# deleted with ${c.subject}: ${subjectOf(r)}`));
+  // A pruned Namespace takes its contents along: they are named (all of them in -o json), so nothing goes unseen.
+  const cascade = c.cascade ?? [];
+  const along = cascade.slice(0, CASCADE_SHOWN).map((r) => color.removed(`# deleted with ${c.subject}: ${subjectOf(r)}`));
+  if (cascade.length > CASCADE_SHOWN) along.push(color.removed(`# deleted with ${c.subject}: ${cascade.length - CASCADE_SHOWN} more objects (-o json lists them)`));
   return [header, ...lines, ...along].join('\n');
 }

@@ -61,6 +61,7 @@ export function run(cmd: string, args: string[], input?: string): Promise<Run> {
     child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
 }

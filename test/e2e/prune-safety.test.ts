@@ -85,6 +85,38 @@ test('prune keeps a Namespace that still holds objects, says why, and prunes it 
   assert.ok(!(await inventory(app)).some((r) => r.kind === 'Namespace'), 'and left the inventory');
 });
 
+test('objects the run applies keep their Namespace and CRD, even when they do not exist yet; the app\'s own namespace is never pruned', { skip }, async () => {
+  const group = crdGroup();
+  const app = unique('arrive');
+  const ns = unique('nsnew');
+  const dir = manifests(hooks, app, {
+    'a-namespace.yaml': namespace(ns),
+    'b-old.yaml': configMap('old', { a: '1' }, ns),
+    'c-crd.yaml': crd(group, [{ name: 'v1', served: true, storage: true }]),
+  });
+  await ok(['apply', '-f', dir, '--no-wait']);
+  // The Namespace and the CRD leave the manifests (moved to a platform repository); the only
+  // object in the Namespace is pruned, and a new one arrives, as does the first Widget.
+  write(dir, { 'a-namespace.yaml': null, 'b-old.yaml': null, 'c-crd.yaml': null, 'd-new.yaml': configMap('new', { b: '1' }, ns), 'e-widget.yaml': widget(group, 'v1', 'first') });
+  const r = await ok(['apply', '-f', dir, '--no-wait', '--prune']);
+  assert.match(r.stdout, /^configmap\/old pruned$/m);
+  assert.match(r.stdout, /^configmap\/new created$/m);
+  assert.match(r.stderr, new RegExp(`Namespace/${ns} not pruned: it still holds 1 object this run does not delete: ConfigMap/${ns}/new`));
+  assert.match(r.stderr, new RegExp(`CustomResourceDefinition/widgets\\.${group.replace(/\./g, '\\.')} not pruned: this run applies custom resources of it: Widget/default/first`));
+  assert.ok(await c.get('configmap/new', ns), 'the new object lives');
+  assert.ok(await c.get(`widgets.${group}/first`, 'default'));
+
+  // An app recorded in a namespace cannot prune it: its own inventory lives there.
+  const home = unique('nshome');
+  assert.equal((await c.kubectl(['create', 'namespace', home])).code, 0);
+  const homeDir = manifests(hooks, unique('homeapp'), { 'ns.yaml': namespace(home), 'cm.yaml': configMap('x', { a: '1' }) });
+  await ok(['apply', '-f', homeDir, '--no-wait', '-n', home]);
+  write(homeDir, { 'ns.yaml': null });
+  const kept = await ok(['apply', '-f', homeDir, '--no-wait', '-n', home, '--prune']);
+  assert.match(kept.stderr, new RegExp(`Namespace/${home} not pruned: it holds app .*'s own inventory \\(ConfigMap/${home}/gdeploy\\.`));
+  assert.equal((await c.get(`namespace/${home}`))?.status?.phase, 'Active');
+});
+
 test('sync keeps a Namespace the repository no longer lists while its ConfigMap stays', { skip }, async () => {
   const r = await repo();
   const ns = unique('nsync');

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject } from '../../src/kube/types.js';
 import { deploy, plan, readInventory, summarize, APP_LABEL } from '../../src/engine/index.js';
 import { FakeKube } from './fake-kube.js';
+import { KubeError } from '../../src/kube/errors.js';
 
 const cm = (name: string, data: Record<string, string> = { k: 'v' }, namespace?: string): KubeObject => ({
   apiVersion: 'v1',
@@ -134,4 +135,21 @@ test('plan alone writes nothing', async () => {
   const p = await plan(kube, { ...base, objects: [cm('a'), ns('x')] });
   assert.deepEqual(kube.writes, []);
   assert.deepEqual(p.changeSet.changes.map((c) => c.action), ['created', 'created']);
+});
+
+test('a Namespace is not pruned when a prune inside it did not happen', async () => {
+  class StuckDeletes extends FakeKube {
+    override async delete(ref: Parameters<FakeKube['delete']>[0], opts: Parameters<FakeKube['delete']>[1] = {}): Promise<KubeObject> {
+      if (ref.name === 'stuck' && !opts.dryRun) throw new KubeError({ code: 500, reason: 'InternalError', message: 'etcdserver: request timed out' });
+      return super.delete(ref, opts);
+    }
+  }
+  const kube = new StuckDeletes();
+  await deploy(kube, { ...base, objects: [ns('team'), cm('stuck', { k: 'v' }, 'team')] });
+  const r = await deploy(kube, { ...base, objects: [cm('other')], prune: true });
+  assert.deepEqual(actions(r), { 'ConfigMap/default/other': 'created', 'ConfigMap/team/stuck': 'failed', 'Namespace/team': 'skipped' });
+  assert.match(r.changeSet.changes.find((c) => c.subject === 'Namespace/team')!.error!, /not pruned: ConfigMap\/team\/stuck in it was not pruned/);
+  assert.ok(kube.objects.has('/Namespace//team'), 'the Namespace is still there');
+  const inv = await readInventory(kube, 'web', 'default');
+  assert.ok(inv?.objects.some((o) => o.kind === 'Namespace' && o.name === 'team'), 'and still in the inventory');
 });

@@ -40,6 +40,15 @@ test('numbers: octal with a leading 0, 0x, 0o, 0b, underscores; floats; what is 
   for (const [s, want] of cases) assert.deepEqual(value(s), want, s);
 });
 
+test('values JSON cannot carry are refused, naming the file and document; out-of-range floats stay strings', () => {
+  for (const s of ['.inf', '-.Inf', '.nan']) {
+    assert.throws(() => value(s), /x\.yaml: document 1 \(line 1\): .* cannot be written as JSON/, s);
+  }
+  assert.throws(() => value('9223372036854775807'), /x\.yaml: document 1 \(line 1\): the integer 9223372036854775807 is too large to send exactly/);
+  assert.equal(value('1e400'), '1e400');
+  assert.equal(value('9007199254740991'), 9007199254740991);
+});
+
 test('keys resolve too, then become strings, as in JSON', () => {
   const [cm] = parseManifests('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  yes: a\n  0x10: b\n', 'x.yaml');
   assert.deepEqual(cm!.data, { true: 'a', 16: 'b' });
