@@ -25,7 +25,9 @@ import { apiVersionOf, ResourceRegistry, storageKey, type ResourceTraits } from 
 import { checkSelectableFields, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { StoreSnapshot } from './state.js';
 import type { DeleteOptions, KubeObject, ListOptions, ResourceType, Store, StoreEvent, WatchEventType, WriteOptions } from './types.js';
-import { validateCustomResource, validateImmutable, validateObject, type ValueSchema } from './validation.js';
+import { QuantityError } from './quantity.js';
+import { canonicalizeQuantities, dropEmptyCollections, messageOf } from './typed-storage.js';
+import { IMMUTABILITY_FIRST, validateCustomResource, validateImmutable, validateObject, type ValueSchema } from './validation.js';
 
 /** A committed change as kept in the history: the stored object itself, not a copy. */
 export interface RawEvent {
@@ -91,6 +93,20 @@ function sameContent(a: KubeObject, b: KubeObject): boolean {
 function pendingFinalizers(o: KubeObject): number {
   const specFinalizers = o.kind === 'Namespace' ? ((o.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []) : [];
   return (o.metadata.finalizers?.length ?? 0) + specFinalizers.length;
+}
+
+/** A Secret's stringData is write-only: its values land in data (base64), overriding keys there. */
+function foldStringData(o: KubeObject): void {
+  const stringData = o.stringData;
+  if (stringData !== null && typeof stringData === 'object' && !Array.isArray(stringData)) {
+    const entries = Object.entries(stringData as Record<string, unknown>);
+    if (entries.length > 0) {
+      const data = { ...(o.data as Record<string, string> | undefined) };
+      for (const [k, v] of entries) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+      o.data = data;
+    }
+  }
+  delete o.stringData;
 }
 
 function podQosClass(pod: KubeObject): string {
@@ -356,16 +372,36 @@ export class MemoryStore implements Store {
     else delete o.metadata.namespace;
   }
 
-  /** Defaults, then validates: the built-in rules, or a custom resource's schema (after pruning what it does not declare). */
+  /**
+   * Decodes as the kind's Go type would (canonical quantities, a Secret's
+   * stringData folded into data), defaults, validates (the built-in rules, or
+   * a custom resource's schema after pruning what it does not declare), then
+   * drops what storage would not keep.
+   */
   private admit(res: ResourceType, o: KubeObject, old?: KubeObject): void {
-    applyDefaults(res.group, o, { ...(old ? { old } : {}), services: this.services });
     const schema = this.registry.customSchema(res);
+    const message = schema === undefined ? messageOf(res.group, this.registry.storageVersion(res) ?? res.version, res.kind) : undefined;
+    if (message) {
+      try {
+        canonicalizeQuantities(o, message);
+      } catch (err) {
+        if (!(err instanceof QuantityError)) throw err;
+        throw badRequest(`${res.kind} in version "${res.version}" cannot be handled as a ${res.kind}: ${err.message}`);
+      }
+    }
+    if (res.group === '' && res.kind === 'Secret') foldStringData(o);
+    applyDefaults(res.group, o, { ...(old ? { old } : {}), services: this.services });
     if (schema) pruneAndDefault(o, schema as StructuralSchema);
     const traits = this.traits(res);
     const errs: FieldError[] = validateObject({ group: res.group, nameRule: traits.nameRule, namespaced: res.namespaced }, o);
     if (schema) errs.push(...validateCustomResource(o, schema as ValueSchema));
-    if (old) errs.push(...validateImmutable(res.group, o, old));
+    if (old) {
+      const updateErrs = validateImmutable(res.group, o, old);
+      if (IMMUTABILITY_FIRST.has(`${res.group}/${res.kind}`)) errs.unshift(...updateErrs);
+      else errs.push(...updateErrs);
+    }
     if (errs.length) throw invalid(res, o.metadata.name ?? '', errs);
+    if (message) dropEmptyCollections(o, message);
   }
 
   private recordManagedFields(res: ResourceType, before: KubeObject | undefined, after: KubeObject, opts: InternalWriteOptions, now: string): KubeObject {
