@@ -203,6 +203,10 @@ interface Served {
   /** The version objects are kept in; other served versions are views of the same storage. */
   storageVersion: string;
   schema?: unknown;
+  /** Listed in discovery and OpenAPI (a CRD's resources only once it is Established). */
+  discoverable: boolean;
+  /** Its CRD is being deleted: no new objects. */
+  terminating: boolean;
 }
 
 /**
@@ -223,12 +227,18 @@ export class ResourceRegistry {
    * Serves `versions` (first one preferred) of one resource; replaces what was
    * served for its group/plural. `schema` is a CRD's openAPIV3Schema.
    */
-  register(versions: ResourceType[], traits: ResourceTraits, storageVersion = versions[0]?.version ?? '', schema?: unknown): void {
+  register(
+    versions: ResourceType[],
+    traits: ResourceTraits,
+    storageVersion = versions[0]?.version ?? '',
+    schema?: unknown,
+    state: { discoverable?: boolean; terminating?: boolean } = {},
+  ): void {
     const first = versions[0];
     if (!first) return;
     this.unregister(first.group, first.plural);
     for (const type of versions) {
-      const served: Served = { type, traits, storageVersion, schema };
+      const served: Served = { type, traits, storageVersion, schema, discoverable: state.discoverable ?? true, terminating: state.terminating ?? false };
       this.byPath.set(`${type.group}/${type.version}/${type.plural}`, served);
       if (type === first) {
         this.preferred.set(storageKey(type), served);
@@ -272,6 +282,15 @@ export class ResourceRegistry {
   /** Every served group/version/resource. */
   all(): ResourceType[] {
     return [...this.byPath.values()].map((s) => s.type);
+  }
+
+  /** The served group/version/resources that discovery lists. */
+  discoverable(): ResourceType[] {
+    return [...this.byPath.values()].filter((s) => s.discoverable).map((s) => s.type);
+  }
+
+  terminating(res: Pick<ResourceType, 'group' | 'plural'>): boolean {
+    return this.preferred.get(storageKey(res))?.terminating ?? false;
   }
 
   preferredTypes(): ResourceType[] {

@@ -14,6 +14,7 @@ import {
   conflict,
   forbidden,
   invalid,
+  methodNotSupported,
   namespaceNotFound,
   notFound,
   qualifiedResource,
@@ -52,6 +53,23 @@ export const FINALIZER_FOREGROUND = 'foregroundDeletion';
 export const FINALIZER_ORPHAN = 'orphan';
 /** The namespace lifecycle's spec.finalizers entry. */
 export const NAMESPACE_FINALIZER = 'kubernetes';
+/** What a CRD carries from its deletion until its custom resources are gone. */
+export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
+
+export interface Condition {
+  type: string;
+  status: string;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+/** Sets one condition in `conditions` as the API helpers do: the transition time moves only when the status does. */
+export function setCondition(conditions: Condition[], next: Condition, now = nowTimestamp()): Condition[] {
+  const old = conditions.find((c) => c.type === next.type);
+  const merged = { ...next, lastTransitionTime: old && old.status === next.status ? (old.lastTransitionTime ?? now) : now };
+  return old ? conditions.map((c) => (c === old ? merged : c)) : [...conditions, merged];
+}
 export const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 
 const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -87,6 +105,12 @@ function sameContent(a: KubeObject, b: KubeObject): boolean {
     return JSON.stringify({ ...o, metadata: { ...meta, managedFields: mf } });
   };
   return norm(a) === norm(b);
+}
+
+function deletionLifecycle(res: ResourceType): 'namespace' | 'crd' | undefined {
+  if (res.group === '' && res.kind === 'Namespace') return 'namespace';
+  if (res.group === 'apiextensions.k8s.io' && res.kind === 'CustomResourceDefinition') return 'crd';
+  return undefined;
 }
 
 /** Finalizers that block removal: metadata.finalizers, and a Namespace's spec.finalizers. */
@@ -425,6 +449,11 @@ export class MemoryStore implements Store {
     const m = o.metadata;
     if (!m.name && m.generateName) m.name = `${m.generateName}${randomSuffix()}`;
     if (m.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
+    if (this.registry.terminating(res)) {
+      const err = methodNotSupported(res, 'create');
+      err.status.message = 'create not allowed while custom resource definition is terminating';
+      throw err;
+    }
     this.checkNamespace(res, namespace, m.name ?? '', true);
     const traits = this.traits(res);
     if (traits.resetStatusOnCreate) {
@@ -592,7 +621,27 @@ export class MemoryStore implements Store {
       if (sameContent(existing, next) || opts.dryRun) return this.view(res, next);
       return this.commitModified(res, next, existing);
     }
-    if (res.group === '' && res.kind === 'Namespace') next.status = { ...(next.status as object), phase: 'Terminating' };
+    const lifecycle = deletionLifecycle(res);
+    if (lifecycle) {
+      // Namespaces and CRDs go through their registry's own first delete: a
+      // timestamp, no grace period, then their controller's finalizer.
+      m.deletionTimestamp = nowTimestamp();
+      if (lifecycle === 'namespace') next.status = { ...(next.status as object), phase: 'Terminating' };
+      else {
+        m.finalizers = [...new Set([...(m.finalizers ?? []), CRD_CLEANUP_FINALIZER])];
+        const status = (next.status ?? {}) as { conditions?: Condition[] };
+        next.status = {
+          ...status,
+          conditions: setCondition(status.conditions ?? [], {
+            type: 'Terminating',
+            status: 'True',
+            reason: 'InstanceDeletionPending',
+            message: 'CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon',
+          }),
+        };
+      }
+      return opts.dryRun ? this.view(res, next) : this.commitModified(res, next, existing);
+    }
     if (pendingFinalizers(next) === 0 && grace === 0) {
       return opts.dryRun ? this.view(res, next) : this.removeNow(res, existing);
     }
@@ -678,11 +727,6 @@ export class MemoryStore implements Store {
   /** Objects stored under group/plural, in every namespace, whether or not the resource is still served. */
   *objectsOf(group: string, plural: string): Generator<KubeObject> {
     for (const bucket of this.data.get(`${group}/${plural}`)?.values() ?? []) yield* [...bucket.values()];
-  }
-
-  /** Drops group/plural's storage with DELETED events (a CRD is gone). */
-  dropStorage(res: ResourceType): void {
-    for (const o of [...this.objectsOf(res.group, res.plural)]) this.removeNow(res, o);
   }
 }
 

@@ -247,8 +247,26 @@ function validateCrd(errs: Errors, o: KubeObject): void {
   else if (versions.filter((v) => v.storage === true).length !== 1) {
     errs.invalid('spec.versions', versions.map((v) => v.name), 'must have exactly one version marked as storage version');
   }
+  validateConversion(errs, isObj(spec.conversion) ? spec.conversion : {});
   if (spec.group && names.plural && o.metadata.name !== `${names.plural}.${spec.group}`) {
     errs.invalid('metadata.name', o.metadata.name ?? '', 'must be spec.names.plural+"."+spec.group');
+  }
+}
+
+/** spec.conversion, with the field paths of the internal type the server validates (webhookClientConfig). */
+function validateConversion(errs: Errors, conversion: Obj): void {
+  const webhook = isObj(conversion.webhook) ? conversion.webhook : undefined;
+  const clientConfig = webhook && isObj(webhook.clientConfig) ? webhook.clientConfig : undefined;
+  const reviewVersions = webhook && Array.isArray(webhook.conversionReviewVersions) ? webhook.conversionReviewVersions : [];
+  if (conversion.strategy === 'Webhook') {
+    if (!clientConfig) errs.required('spec.conversion.webhookClientConfig', 'required when strategy is set to Webhook');
+    else if ((clientConfig.url === undefined) === (clientConfig.service === undefined)) {
+      errs.required('spec.conversion.webhookClientConfig', 'exactly one of url or service is required');
+    }
+    if (reviewVersions.length === 0) errs.required('spec.conversion.conversionReviewVersions', 'must specify one of v1, v1beta1');
+  } else {
+    if (clientConfig) errs.forbidden('spec.conversion.webhookClientConfig', 'should not be set when strategy is not set to Webhook');
+    if (reviewVersions.length > 0) errs.forbidden('spec.conversion.conversionReviewVersions', 'should not be set when strategy is not set to Webhook');
   }
 }
 

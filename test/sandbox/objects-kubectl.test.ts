@@ -6,17 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { crdManifest, SKIP_WITHOUT_KUBECTL as skip, useKubectlSandbox } from '../helpers/sandbox-kubectl.js';
 
-const { kubectl, applyCrd } = useKubectlSandbox();
-
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await kubectl(args, input);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function getJson(...args: string[]): Promise<any> {
-  return JSON.parse(await ok(['get', ...args, '-o', 'json']));
-}
+const { kubectl, ok, getJson, applyCrd } = useKubectlSandbox();
 
 async function refused(args: string[], input?: string): Promise<string> {
   const r = await kubectl(args, input);
