@@ -199,7 +199,7 @@ export class ApiServer implements ApiServerHandle {
       }
       return sendJson(res, 200, d.legacy ? apiVersions(`127.0.0.1:${this.port}`) : apiGroupList(resources));
     }
-    const doc = d.version === undefined ? apiGroupDoc(resources, d.group!) : apiResourceList(resources, d.group ?? '', d.version);
+    const doc = d.version === undefined ? apiGroupDoc(resources, d.group!) : apiResourceList(resources, d.group ?? '', d.version, (r) => this.store.registry.storageVersion(r));
     if (!doc) return sendNotFoundPath(res);
     sendJson(res, 200, doc);
   }
