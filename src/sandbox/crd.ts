@@ -1,15 +1,19 @@
 // CustomResourceDefinitions: a CRD that is created starts serving its custom
-// resources (discovery, storage, watches) and reports NamesAccepted and
-// Established; a CRD that is deleted deletes its custom resources first
-// (customresourcecleanup finalizer) and stops serving them.
+// resources and reports NamesAccepted, then Established, from which on
+// discovery lists them — unless its conversion webhook's caBundle holds no
+// certificate, which keeps it from being established, as the apiextensions
+// server's establishing controller does. A CRD that is deleted gets the
+// customresourcecleanup finalizer (store.delete), deletes its custom
+// resources, waits for them to be gone (their own finalizers included), then
+// lets the CRD go.
+import { X509Certificate } from 'node:crypto';
 import { ApiError } from './errors.js';
 import { LaterQueue } from './queue.js';
 import { customResourceTraits } from './resources.js';
-import { nowTimestamp, type MemoryStore, type RawEvent } from './store.js';
+import { CRD_CLEANUP_FINALIZER, setCondition, type Condition, type MemoryStore, type RawEvent } from './store.js';
 import type { PrinterColumn } from './tables.js';
 import type { KubeObject, ResourceType } from './types.js';
 
-export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
 const MANAGER = 'kube-apiserver';
 const CR_VERBS = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
 
@@ -23,6 +27,7 @@ interface CrdVersion {
 }
 
 interface CrdSpec {
+  conversion?: { strategy?: string; webhook?: { clientConfig?: { caBundle?: string } } };
   group: string;
   scope: 'Namespaced' | 'Cluster';
   names: { plural: string; singular?: string; kind: string; listKind?: string; shortNames?: string[]; categories?: string[] };
@@ -102,7 +107,14 @@ export class CrdController {
   }
 
   private observe(ev: RawEvent): void {
-    if (ev.resource.group !== 'apiextensions.k8s.io' || ev.resource.plural !== 'customresourcedefinitions') return;
+    if (ev.resource.group !== 'apiextensions.k8s.io' || ev.resource.plural !== 'customresourcedefinitions') {
+      // A custom resource that goes may be what a deleted CRD waits for.
+      if (ev.type === 'DELETED' && this.store.registry.terminating(ev.resource)) {
+        const name = `${ev.resource.plural}.${ev.resource.group}`;
+        this.queue.add(name, name);
+      }
+      return;
+    }
     const crd = ev.object;
     if (ev.type === 'DELETED') {
       const spec = crdSpec(crd);
@@ -110,7 +122,7 @@ export class CrdController {
       return;
     }
     // Serving starts with the write, so a client may create custom resources right after the CRD.
-    if (!crd.metadata.deletionTimestamp) this.serve(crd);
+    this.serve(crd);
     this.queue.add(crd.metadata.name!, crd.metadata.name!);
   }
 
@@ -120,7 +132,10 @@ export class CrdController {
     const spec = crdSpec(crd);
     const storage = spec.versions.find((v) => v.storage) ?? spec.versions[0]!;
     const traits = customResourceTraits(storage.subresources?.status !== undefined);
-    this.store.registry.register(types, traits, storage.name, storage.schema?.openAPIV3Schema);
+    this.store.registry.register(types, traits, storage.name, storage.schema?.openAPIV3Schema, {
+      discoverable: conditionTrue(crd, 'Established'),
+      terminating: conditionTrue(crd, 'Terminating'),
+    });
   }
 
   private reconcile(name: string): void {
@@ -136,17 +151,23 @@ export class CrdController {
     }
   }
 
+  /** The naming and establishing controllers' status: names accepted, then established unless the caBundle is bad. */
   private establish(crds: ResourceType, crd: KubeObject): void {
-    const finalizers = crd.metadata.finalizers ?? [];
-    if (!finalizers.includes(CRD_CLEANUP_FINALIZER)) {
-      this.store.update(crds, { ...crd, metadata: { ...crd.metadata, finalizers: [...finalizers, CRD_CLEANUP_FINALIZER] } }, { fieldManager: MANAGER });
-      return; // the update's event brings it back for its status
-    }
     const spec = crdSpec(crd);
-    const status = (crd.status ?? {}) as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] };
-    const since = (type: string) => status.conditions?.find((c) => c.type === type && c.status === 'True')?.lastTransitionTime ?? nowTimestamp();
+    const status = (crd.status ?? {}) as { conditions?: Condition[]; storedVersions?: string[] };
     const { plural, singular, kind, listKind, shortNames, categories } = spec.names;
+    let conditions = setCondition(status.conditions ?? [], { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found' });
+    // Once established, a CRD stays so; before, a caBundle without a certificate holds it back.
+    if (!conditionTrue(crd, 'Established')) {
+      conditions = setCondition(
+        conditions,
+        caBundleValid(spec)
+          ? { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' }
+          : { type: 'Established', status: 'False', reason: 'InvalidCABundle', message: 'The conversion webhook CABundle is invalid' },
+      );
+    }
     const next = {
+      ...status,
       acceptedNames: {
         plural,
         singular: singular ?? kind.toLowerCase(),
@@ -155,23 +176,69 @@ export class CrdController {
         ...(shortNames ? { shortNames } : {}),
         ...(categories ? { categories } : {}),
       },
-      conditions: [
-        { type: 'NamesAccepted', status: 'True', lastTransitionTime: since('NamesAccepted'), reason: 'NoConflicts', message: 'no conflicts found' },
-        { type: 'Established', status: 'True', lastTransitionTime: since('Established'), reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
-      ],
-      storedVersions: [...new Set([...((crd.status as { storedVersions?: string[] } | undefined)?.storedVersions ?? []), (spec.versions.find((v) => v.storage) ?? spec.versions[0]!).name])],
+      conditions,
+      storedVersions: [...new Set([...(status.storedVersions ?? []), (spec.versions.find((v) => v.storage) ?? spec.versions[0]!).name])],
     };
     if (JSON.stringify(next) === JSON.stringify(crd.status)) return;
     this.store.update(crds, { ...crd, status: next }, { subresource: 'status', fieldManager: MANAGER });
   }
 
+  /** The CRD finalizer: delete every custom resource, wait until none is left, then drop the finalizer. */
   private cleanUp(crds: ResourceType, crd: KubeObject): void {
+    if (!(crd.metadata.finalizers ?? []).includes(CRD_CLEANUP_FINALIZER)) return;
     const spec = crdSpec(crd);
+    const status = (crd.status ?? {}) as { conditions?: Condition[] };
+    const withCondition = (c: Condition): KubeObject => ({ ...crd, status: { ...status, conditions: setCondition(status.conditions ?? [], c) } });
+    const inProgress: Condition = { type: 'Terminating', status: 'True', reason: 'InstanceDeletionInProgress', message: 'CustomResource deletion is in progress' };
+    const current = status.conditions?.find((c) => c.type === 'Terminating');
+    if (current?.reason !== inProgress.reason) {
+      this.store.update(crds, withCondition(inProgress), { subresource: 'status', fieldManager: MANAGER });
+      return; // the update's event brings it back
+    }
+    let done: Condition;
     const served = this.store.resourceByPlural(spec.group, spec.names.plural);
-    if (served) this.store.dropStorage(served);
-    this.store.registry.unregister(spec.group, spec.names.plural);
-    const finalizers = (crd.metadata.finalizers ?? []).filter((f) => f !== CRD_CLEANUP_FINALIZER);
-    if (finalizers.length === (crd.metadata.finalizers ?? []).length) return;
-    this.store.update(crds, { ...crd, metadata: { ...crd.metadata, finalizers } }, { fieldManager: MANAGER });
+    if (conditionTrue(crd, 'Established') && served) {
+      const left = [...this.store.objectsOf(spec.group, spec.names.plural)];
+      for (const o of left) {
+        if (o.metadata.deletionTimestamp) continue;
+        try {
+          this.store.delete(served, o.metadata.namespace, o.metadata.name!, { propagationPolicy: 'Background' });
+        } catch (err) {
+          if (!(err instanceof ApiError && err.code === 404)) throw err;
+        }
+      }
+      if ([...this.store.objectsOf(spec.group, spec.names.plural)].length > 0) return; // their deletions bring it back
+      done = { type: 'Terminating', status: 'False', reason: 'InstanceDeletionCompleted', message: 'removed all instances' };
+    } else {
+      done = { type: 'Terminating', status: 'False', reason: 'NeverEstablished', message: 'resource was never established' };
+    }
+    const finished = this.store.update(crds, withCondition(done), { subresource: 'status', fieldManager: MANAGER });
+    const finalizers = (finished.metadata.finalizers ?? []).filter((f) => f !== CRD_CLEANUP_FINALIZER);
+    this.store.update(crds, { ...finished, metadata: { ...finished.metadata, finalizers } }, { fieldManager: MANAGER });
   }
+}
+
+function conditionTrue(crd: KubeObject, type: string): boolean {
+  return ((crd.status as { conditions?: Condition[] } | undefined)?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
+}
+
+/**
+ * A conversion webhook's caBundle must be empty (the system's roots) or hold
+ * at least one PEM certificate that parses, as a client's TLS config needs.
+ */
+function caBundleValid(spec: CrdSpec): boolean {
+  const bundle = spec.conversion?.webhook?.clientConfig?.caBundle;
+  if (!bundle) return true;
+  const pem = Buffer.from(bundle, 'base64').toString('latin1');
+  const blocks = pem.matchAll(/-----BEGIN ([^\n-]+)-----\r?\n([\s\S]*?)-----END \1-----/g);
+  for (const [, type, body = ''] of blocks) {
+    if (type !== 'CERTIFICATE' || body.includes(':')) continue;
+    try {
+      new X509Certificate(Buffer.from(body.replace(/\s+/g, ''), 'base64'));
+      return true;
+    } catch {
+      // Not a certificate: the next block may be one.
+    }
+  }
+  return false;
 }

@@ -321,6 +321,7 @@ export interface StructuralSchema {
   items?: StructuralSchema;
   additionalProperties?: StructuralSchema | boolean;
   default?: unknown;
+  nullable?: boolean;
   'x-kubernetes-preserve-unknown-fields'?: boolean;
   'x-kubernetes-embedded-resource'?: boolean;
 }
@@ -335,12 +336,20 @@ export function pruneAndDefault(o: KubeObject, schema: StructuralSchema): void {
   for (const key of Object.keys(root)) {
     if (key === 'apiVersion' || key === 'kind' || key === 'metadata') continue;
     const sub = schema.properties?.[key];
+    if (sub && dropNull(root, key, sub)) continue;
     if (sub) root[key] = walkSchema(root[key], sub);
     else if (!keepsUnknown(schema)) delete root[key];
   }
   for (const [key, sub] of Object.entries(schema.properties ?? {})) {
     if (root[key] === undefined && sub.default !== undefined && key !== 'metadata') root[key] = structuredClone(sub.default);
   }
+}
+
+/** A null where the schema does not allow one is dropped (the default fills it in later, if there is one). */
+function dropNull(o: Obj, key: string, s: StructuralSchema): boolean {
+  if (o[key] !== null || s.nullable) return false;
+  delete o[key];
+  return true;
 }
 
 function keepsUnknown(s: StructuralSchema): boolean {
@@ -354,6 +363,7 @@ function walkSchema(v: unknown, s: StructuralSchema): unknown {
   if (s['x-kubernetes-embedded-resource']) return o;
   for (const key of Object.keys(o)) {
     const sub = s.properties?.[key] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
+    if (sub && dropNull(o, key, sub)) continue;
     if (sub) o[key] = walkSchema(o[key], sub);
     else if (!keepsUnknown(s)) delete o[key];
   }

@@ -1,6 +1,7 @@
 // Discovery documents: /version, the legacy /api and /apis trees, and the
 // aggregated discovery (apidiscovery.k8s.io/v2) kubectl 1.32 asks for first,
 // which answers everything in two requests instead of one per group version.
+import { createHash } from 'node:crypto';
 import { SERVED_KUBERNETES_VERSION } from './openapi.js';
 import { SUBRESOURCES } from './resources.js';
 import type { ResourceType } from './types.js';
@@ -19,23 +20,47 @@ export function versionInfo(): Record<string, string> {
   };
 }
 
-/** Built-in groups in the order a kube-apiserver lists them; custom groups follow, by name. */
+/**
+ * Built-in groups in the order a kube-apiserver lists them (its APIService
+ * group priorities, highest first; equal ones by name); custom groups follow,
+ * by name.
+ */
 const GROUP_ORDER = [
+  'apiregistration.k8s.io',
   'apps',
   'events.k8s.io',
   'authentication.k8s.io',
   'authorization.k8s.io',
   'autoscaling',
   'batch',
+  'certificates.k8s.io',
   'networking.k8s.io',
   'policy',
   'rbac.authorization.k8s.io',
   'storage.k8s.io',
+  'admissionregistration.k8s.io',
+  'apiextensions.k8s.io',
   'scheduling.k8s.io',
   'coordination.k8s.io',
+  'node.k8s.io',
   'discovery.k8s.io',
-  'apiextensions.k8s.io',
+  'flowcontrol.apiserver.k8s.io',
 ];
+
+/**
+ * kube-apiserver's storageVersionHash: the first 8 bytes of the SHA-256 of
+ * "group/version/kind" of the version objects are stored in, base64.
+ */
+export function storageVersionHash(group: string, version: string, kind: string): string {
+  return createHash('sha256').update(`${group}/${version}/${kind}`).digest().subarray(0, 8).toString('base64');
+}
+
+/** The kind a subresource's requests and answers are, when not the parent's own. */
+function subresourceKind(r: ResourceType, sub: string): { group: string; version: string; kind: string } | undefined {
+  // Each kind's proxy has its own options type (PodProxyOptions, ServiceProxyOptions, NodeProxyOptions).
+  if (sub === 'proxy') return { group: r.group, version: r.version, kind: `${r.kind}ProxyOptions` };
+  return SUBRESOURCES[sub]?.kind;
+}
 
 interface GroupVersions {
   name: string;
@@ -88,7 +113,12 @@ export function apiGroupDoc(resources: ResourceType[], group: string): Record<st
   return g && { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(g) };
 }
 
-export function apiResourceList(resources: ResourceType[], group: string, version: string): Record<string, unknown> | undefined {
+export function apiResourceList(
+  resources: ResourceType[],
+  group: string,
+  version: string,
+  storageVersionOf: (r: ResourceType) => string | undefined = (r) => r.version,
+): Record<string, unknown> | undefined {
   const rs = resources.filter((r) => r.group === group && r.version === version);
   if (rs.length === 0) return undefined;
   const out: Record<string, unknown>[] = [];
@@ -101,10 +131,11 @@ export function apiResourceList(resources: ResourceType[], group: string, versio
       verbs: r.verbs,
       ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
       ...(r.categories.length ? { categories: r.categories } : {}),
+      ...storageHashOf(r, storageVersionOf(r)),
     });
     for (const sub of r.subresources) {
       const info = SUBRESOURCES[sub];
-      const kind = info?.kind;
+      const kind = subresourceKind(r, sub);
       out.push({
         name: `${r.plural}/${sub}`,
         singularName: '',
@@ -116,6 +147,13 @@ export function apiResourceList(resources: ResourceType[], group: string, versio
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv(group, version), resources: out };
+}
+
+/** Only what is kept in storage has a hash: not bindings, reviews or component statuses, which are never listed and watched. */
+function storageHashOf(r: ResourceType, storageVersion: string | undefined): { storageVersionHash?: string } {
+  if (!r.verbs.includes('watch') || storageVersion === undefined) return {};
+  const stored = r.storedAs ?? { group: r.group, version: storageVersion, kind: r.kind };
+  return { storageVersionHash: storageVersionHash(stored.group, stored.version, stored.kind) };
 }
 
 export const AGGREGATED_DISCOVERY_CONTENT_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
@@ -133,7 +171,7 @@ function discoveryResource(r: ResourceType): Record<string, unknown> {
       ? {
           subresources: r.subresources.map((sub) => {
             const info = SUBRESOURCES[sub];
-            const kind = info?.kind ?? { group: r.group, version: r.version, kind: r.kind };
+            const kind = subresourceKind(r, sub) ?? { group: r.group, version: r.version, kind: r.kind };
             return { subresource: sub, responseKind: kind, verbs: info?.verbs ?? ['get'] };
           }),
         }

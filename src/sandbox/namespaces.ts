@@ -1,10 +1,11 @@
 // Namespaces: the ones a fresh cluster has, what every namespace starts with
 // (the `default` ServiceAccount and the `kube-root-ca.crt` ConfigMap, as the
 // controller manager adds them), and the lifecycle of a deleted namespace:
-// Terminating, its contents deleted, then its `kubernetes` finalizer removed.
+// Terminating, its contents deleted (the deleter's conditions reporting what
+// is left), then its `kubernetes` finalizer removed.
 import { ApiError } from './errors.js';
 import { LaterQueue } from './queue.js';
-import { NAMESPACE_FINALIZER, type MemoryStore } from './store.js';
+import { NAMESPACE_FINALIZER, setCondition, type Condition, type MemoryStore } from './store.js';
 import type { KubeObject, ResourceType } from './types.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -114,20 +115,47 @@ export class NamespaceController {
   /** Deletes what is left in a terminating namespace; once it is empty, lets the namespace go. */
   private drain(ns: KubeObject): void {
     const name = ns.metadata.name!;
-    let left = 0;
     for (const { res, object } of this.store.objectsInNamespace(name)) {
-      left++;
       if (object.metadata.deletionTimestamp) continue;
       ignoreExists(() => this.store.delete(res, name, object.metadata.name!, { propagationPolicy: 'Background' }));
     }
-    if (left > 0 && [...this.store.objectsInNamespace(name)].length > 0) return;
-    const finalizers = ((ns.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).filter((f) => f !== NAMESPACE_FINALIZER);
+    const remaining = new Map<string, number>();
+    const finalizers = new Map<string, number>();
+    for (const { res, object } of this.store.objectsInNamespace(name)) {
+      const gr = `${res.plural}.${res.group}`;
+      remaining.set(gr, (remaining.get(gr) ?? 0) + 1);
+      for (const f of object.metadata.finalizers ?? []) finalizers.set(f, (finalizers.get(f) ?? 0) + 1);
+    }
+    const namespaces = core(this.store, 'namespaces');
+    let current = ns;
+    const status = (ns.status ?? {}) as { conditions?: Condition[] };
+    const conditions = deletionConditions(remaining, finalizers).reduce((list, c) => setCondition(list, c), status.conditions ?? []);
+    if (JSON.stringify(conditions) !== JSON.stringify(status.conditions)) {
+      ignoreExists(() => {
+        current = this.store.update(namespaces, { ...ns, status: { ...status, conditions } }, { subresource: 'status', fieldManager: MANAGER });
+      });
+    }
+    if (remaining.size > 0) return; // their deletions bring it back
+    const specFinalizers = ((current.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).filter((f) => f !== NAMESPACE_FINALIZER);
     ignoreExists(() =>
-      this.store.update(
-        core(this.store, 'namespaces'),
-        { ...ns, spec: { ...(ns.spec as object), finalizers } },
-        { subresource: 'finalize', fieldManager: MANAGER },
-      ),
+      this.store.update(namespaces, { ...current, spec: { ...(current.spec as object), finalizers: specFinalizers } }, { subresource: 'finalize', fieldManager: MANAGER }),
     );
   }
+}
+
+/** The namespace deleter's five conditions: all False while nothing failed, the last two True while content is left. */
+function deletionConditions(remaining: Map<string, number>, finalizers: Map<string, number>): Condition[] {
+  const ok = (type: string, reason: string, message: string): Condition => ({ type, status: 'False', reason, message });
+  const list = (m: Map<string, number>, fmt: (k: string, n: number) => string) => [...m].map(([k, n]) => fmt(k, n)).sort().join(', ');
+  return [
+    ok('NamespaceDeletionDiscoveryFailure', 'ResourcesDiscovered', 'All resources successfully discovered'),
+    ok('NamespaceDeletionGroupVersionParsingFailure', 'ParsedGroupVersions', 'All legacy kube types successfully parsed'),
+    ok('NamespaceDeletionContentFailure', 'ContentDeleted', 'All content successfully deleted, may be waiting on finalization'),
+    remaining.size > 0
+      ? { type: 'NamespaceContentRemaining', status: 'True', reason: 'SomeResourcesRemain', message: `Some resources are remaining: ${list(remaining, (gr, n) => `${gr} has ${n} resource instances`)}` }
+      : ok('NamespaceContentRemaining', 'ContentRemoved', 'All content successfully removed'),
+    finalizers.size > 0
+      ? { type: 'NamespaceFinalizersRemaining', status: 'True', reason: 'SomeFinalizerRemain', message: `Some finalizers are remaining: ${list(finalizers, (f, n) => `${f} in ${n} resource instances`)}` }
+      : ok('NamespaceFinalizersRemaining', 'ContentRemoved', 'All content successfully removed'),
+  ];
 }

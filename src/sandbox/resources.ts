@@ -46,6 +46,7 @@ export const SUBRESOURCES: Record<string, SubresourceInfo> = {
   resize: { verbs: GPU },
   proxy: { verbs: ['create', 'delete', 'get', 'patch', 'update'] },
   token: { verbs: ['create'], kind: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' } },
+  approval: { verbs: GPU },
 };
 
 interface Spec {
@@ -59,6 +60,14 @@ interface Spec {
   verbs?: string[];
   subresources?: string[];
   traits?: Partial<ResourceTraits>;
+  /** Kept as another group's kind (events.k8s.io Events are core Events in storage). */
+  storedAs?: StoredAs;
+}
+
+export interface StoredAs {
+  group: string;
+  version: string;
+  kind: string;
 }
 
 export interface BuiltinResource {
@@ -92,6 +101,7 @@ function builtin(s: Spec): BuiltinResource {
       verbs: s.verbs ?? RW,
       subresources: s.subresources ?? [],
       listKind: `${s.kind}List`,
+      ...(s.storedAs ? { storedAs: s.storedAs } : {}),
     },
     traits: { ...DEFAULT_TRAITS, ...s.traits },
   };
@@ -176,6 +186,45 @@ export const BUILTIN_RESOURCES: readonly BuiltinResource[] = [
   builtin({ group: 'authorization.k8s.io', version: 'v1', kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', namespaced: false, verbs: ['create'] }),
   builtin({ group: 'authorization.k8s.io', version: 'v1', kind: 'SelfSubjectRulesReview', plural: 'selfsubjectrulesreviews', namespaced: false, verbs: ['create'] }),
   builtin({ group: 'authentication.k8s.io', version: 'v1', kind: 'SelfSubjectReview', plural: 'selfsubjectreviews', namespaced: false, verbs: ['create'] }),
+  builtin({ group: '', version: 'v1', kind: 'ComponentStatus', plural: 'componentstatuses', namespaced: false, shortNames: ['cs'], verbs: ['get', 'list'] }),
+  builtin({
+    group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', shortNames: ['hpa'], categories: ['all'],
+    subresources: ['status'], traits: { statusSubresource: true, resetStatusOnCreate: true },
+  }),
+  builtin({
+    group: 'events.k8s.io', version: 'v1', kind: 'Event', plural: 'events', shortNames: ['ev'], traits: { allowCreateOnUpdate: true },
+    storedAs: { group: '', version: 'v1', kind: 'Event' },
+  }),
+  builtin({ group: 'authentication.k8s.io', version: 'v1', kind: 'TokenReview', plural: 'tokenreviews', namespaced: false, verbs: ['create'] }),
+  builtin({ group: 'authorization.k8s.io', version: 'v1', kind: 'LocalSubjectAccessReview', plural: 'localsubjectaccessreviews', verbs: ['create'] }),
+  builtin({ group: 'authorization.k8s.io', version: 'v1', kind: 'SubjectAccessReview', plural: 'subjectaccessreviews', namespaced: false, verbs: ['create'] }),
+  ...(['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'] as const).map((kind) =>
+    builtin({
+      group: 'admissionregistration.k8s.io', version: 'v1', kind, plural: `${kind.toLowerCase()}s`.replace(/ys$/, 'ies'), namespaced: false,
+      categories: ['api-extensions'], ...(kind === 'ValidatingAdmissionPolicy' ? { subresources: ['status'], traits: { generation: true, statusSubresource: true } } : {}),
+    }),
+  ),
+  builtin({
+    group: 'apiregistration.k8s.io', version: 'v1', kind: 'APIService', plural: 'apiservices', namespaced: false, categories: ['api-extensions'],
+    subresources: ['status'], traits: { statusSubresource: true },
+  }),
+  builtin({
+    group: 'certificates.k8s.io', version: 'v1', kind: 'CertificateSigningRequest', plural: 'certificatesigningrequests', namespaced: false, shortNames: ['csr'],
+    subresources: ['approval', 'status'], traits: { statusSubresource: true },
+  }),
+  builtin({ group: 'flowcontrol.apiserver.k8s.io', version: 'v1', kind: 'FlowSchema', plural: 'flowschemas', namespaced: false, subresources: ['status'], traits: { statusSubresource: true } }),
+  builtin({
+    group: 'flowcontrol.apiserver.k8s.io', version: 'v1', kind: 'PriorityLevelConfiguration', plural: 'prioritylevelconfigurations', namespaced: false,
+    subresources: ['status'], traits: { statusSubresource: true },
+  }),
+  builtin({ group: 'node.k8s.io', version: 'v1', kind: 'RuntimeClass', plural: 'runtimeclasses', namespaced: false }),
+  builtin({ group: 'storage.k8s.io', version: 'v1', kind: 'CSIDriver', plural: 'csidrivers', namespaced: false }),
+  builtin({ group: 'storage.k8s.io', version: 'v1', kind: 'CSINode', plural: 'csinodes', namespaced: false }),
+  builtin({ group: 'storage.k8s.io', version: 'v1', kind: 'CSIStorageCapacity', plural: 'csistoragecapacities' }),
+  builtin({
+    group: 'storage.k8s.io', version: 'v1', kind: 'VolumeAttachment', plural: 'volumeattachments', namespaced: false,
+    subresources: ['status'], traits: { statusSubresource: true },
+  }),
   builtin({
     group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions',
     namespaced: false, shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: ['status'],
@@ -203,6 +252,10 @@ interface Served {
   /** The version objects are kept in; other served versions are views of the same storage. */
   storageVersion: string;
   schema?: unknown;
+  /** Listed in discovery and OpenAPI (a CRD's resources only once it is Established). */
+  discoverable: boolean;
+  /** Its CRD is being deleted: no new objects. */
+  terminating: boolean;
 }
 
 /**
@@ -216,19 +269,31 @@ export class ResourceRegistry {
   private readonly byKind = new Map<string, Served>();
 
   constructor(builtins: readonly BuiltinResource[] = BUILTIN_RESOURCES) {
-    for (const b of builtins) this.register([b.type], b.traits);
+    // A kind served in several versions (autoscaling v2 and v1) is one storage, the highest version preferred and stored.
+    const byKey = new Map<string, BuiltinResource[]>();
+    for (const b of builtins) byKey.set(storageKey(b.type), [...(byKey.get(storageKey(b.type)) ?? []), b]);
+    for (const versions of byKey.values()) {
+      const sorted = [...versions].sort((a, b) => Number(b.type.version.slice(1)) - Number(a.type.version.slice(1)));
+      this.register(sorted.map((b) => b.type), sorted[0]!.traits);
+    }
   }
 
   /**
    * Serves `versions` (first one preferred) of one resource; replaces what was
    * served for its group/plural. `schema` is a CRD's openAPIV3Schema.
    */
-  register(versions: ResourceType[], traits: ResourceTraits, storageVersion = versions[0]?.version ?? '', schema?: unknown): void {
+  register(
+    versions: ResourceType[],
+    traits: ResourceTraits,
+    storageVersion = versions[0]?.version ?? '',
+    schema?: unknown,
+    state: { discoverable?: boolean; terminating?: boolean } = {},
+  ): void {
     const first = versions[0];
     if (!first) return;
     this.unregister(first.group, first.plural);
     for (const type of versions) {
-      const served: Served = { type, traits, storageVersion, schema };
+      const served: Served = { type, traits, storageVersion, schema, discoverable: state.discoverable ?? true, terminating: state.terminating ?? false };
       this.byPath.set(`${type.group}/${type.version}/${type.plural}`, served);
       if (type === first) {
         this.preferred.set(storageKey(type), served);
@@ -272,6 +337,15 @@ export class ResourceRegistry {
   /** Every served group/version/resource. */
   all(): ResourceType[] {
     return [...this.byPath.values()].map((s) => s.type);
+  }
+
+  /** The served group/version/resources that discovery lists. */
+  discoverable(): ResourceType[] {
+    return [...this.byPath.values()].filter((s) => s.discoverable).map((s) => s.type);
+  }
+
+  terminating(res: Pick<ResourceType, 'group' | 'plural'>): boolean {
+    return this.preferred.get(storageKey(res))?.terminating ?? false;
   }
 
   preferredTypes(): ResourceType[] {

@@ -154,7 +154,7 @@ export class ApiServer implements ApiServerHandle {
       return;
     }
     if (path.startsWith('/openapi/')) {
-      const r = handleOpenApi(url, this.store.allResources(), {
+      const r = handleOpenApi(url, this.store.registry.discoverable(), {
         schemaOf: (t) => this.store.registry.customSchema(t) as JsonSchema | undefined,
       });
       if (!r) return sendNotFoundPath(res);
@@ -191,7 +191,7 @@ export class ApiServer implements ApiServerHandle {
   }
 
   private discovery(req: IncomingMessage, res: ServerResponse, d: DiscoveryRequest): void {
-    const resources = this.store.allResources();
+    const resources = this.store.registry.discoverable();
     if (d.version === undefined && (d.legacy || d.group === undefined)) {
       // /api or /apis: aggregated discovery when asked for, else the legacy documents.
       if (chooseRepresentation(parseAccept(req.headers.accept), ['discovery-v2']) === 'discovery-v2') {
@@ -199,7 +199,7 @@ export class ApiServer implements ApiServerHandle {
       }
       return sendJson(res, 200, d.legacy ? apiVersions(`127.0.0.1:${this.port}`) : apiGroupList(resources));
     }
-    const doc = d.version === undefined ? apiGroupDoc(resources, d.group!) : apiResourceList(resources, d.group ?? '', d.version);
+    const doc = d.version === undefined ? apiGroupDoc(resources, d.group!) : apiResourceList(resources, d.group ?? '', d.version, (r) => this.store.registry.storageVersion(r));
     if (!doc) return sendNotFoundPath(res);
     sendJson(res, 200, doc);
   }

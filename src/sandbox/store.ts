@@ -14,6 +14,7 @@ import {
   conflict,
   forbidden,
   invalid,
+  methodNotSupported,
   namespaceNotFound,
   notFound,
   qualifiedResource,
@@ -25,7 +26,9 @@ import { apiVersionOf, ResourceRegistry, storageKey, type ResourceTraits } from 
 import { checkSelectableFields, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { StoreSnapshot } from './state.js';
 import type { DeleteOptions, KubeObject, ListOptions, ResourceType, Store, StoreEvent, WatchEventType, WriteOptions } from './types.js';
-import { validateCustomResource, validateImmutable, validateObject, type ValueSchema } from './validation.js';
+import { QuantityError } from './quantity.js';
+import { canonicalizeQuantities, dropEmptyCollections, messageOf } from './typed-storage.js';
+import { IMMUTABILITY_FIRST, validateCustomResource, validateImmutable, validateObject, type ValueSchema } from './validation.js';
 
 /** A committed change as kept in the history: the stored object itself, not a copy. */
 export interface RawEvent {
@@ -50,6 +53,23 @@ export const FINALIZER_FOREGROUND = 'foregroundDeletion';
 export const FINALIZER_ORPHAN = 'orphan';
 /** The namespace lifecycle's spec.finalizers entry. */
 export const NAMESPACE_FINALIZER = 'kubernetes';
+/** What a CRD carries from its deletion until its custom resources are gone. */
+export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
+
+export interface Condition {
+  type: string;
+  status: string;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+/** Sets one condition in `conditions` as the API helpers do: the transition time moves only when the status does. */
+export function setCondition(conditions: Condition[], next: Condition, now = nowTimestamp()): Condition[] {
+  const old = conditions.find((c) => c.type === next.type);
+  const merged = { ...next, lastTransitionTime: old && old.status === next.status ? (old.lastTransitionTime ?? now) : now };
+  return old ? conditions.map((c) => (c === old ? merged : c)) : [...conditions, merged];
+}
 export const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 
 const GENERATE_NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -87,10 +107,30 @@ function sameContent(a: KubeObject, b: KubeObject): boolean {
   return norm(a) === norm(b);
 }
 
+function deletionLifecycle(res: ResourceType): 'namespace' | 'crd' | undefined {
+  if (res.group === '' && res.kind === 'Namespace') return 'namespace';
+  if (res.group === 'apiextensions.k8s.io' && res.kind === 'CustomResourceDefinition') return 'crd';
+  return undefined;
+}
+
 /** Finalizers that block removal: metadata.finalizers, and a Namespace's spec.finalizers. */
 function pendingFinalizers(o: KubeObject): number {
   const specFinalizers = o.kind === 'Namespace' ? ((o.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []) : [];
   return (o.metadata.finalizers?.length ?? 0) + specFinalizers.length;
+}
+
+/** A Secret's stringData is write-only: its values land in data (base64), overriding keys there. */
+function foldStringData(o: KubeObject): void {
+  const stringData = o.stringData;
+  if (stringData !== null && typeof stringData === 'object' && !Array.isArray(stringData)) {
+    const entries = Object.entries(stringData as Record<string, unknown>);
+    if (entries.length > 0) {
+      const data = { ...(o.data as Record<string, string> | undefined) };
+      for (const [k, v] of entries) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+      o.data = data;
+    }
+  }
+  delete o.stringData;
 }
 
 function podQosClass(pod: KubeObject): string {
@@ -356,16 +396,36 @@ export class MemoryStore implements Store {
     else delete o.metadata.namespace;
   }
 
-  /** Defaults, then validates: the built-in rules, or a custom resource's schema (after pruning what it does not declare). */
+  /**
+   * Decodes as the kind's Go type would (canonical quantities, a Secret's
+   * stringData folded into data), defaults, validates (the built-in rules, or
+   * a custom resource's schema after pruning what it does not declare), then
+   * drops what storage would not keep.
+   */
   private admit(res: ResourceType, o: KubeObject, old?: KubeObject): void {
-    applyDefaults(res.group, o, { ...(old ? { old } : {}), services: this.services });
     const schema = this.registry.customSchema(res);
+    const message = schema === undefined ? messageOf(res.group, this.registry.storageVersion(res) ?? res.version, res.kind) : undefined;
+    if (message) {
+      try {
+        canonicalizeQuantities(o, message);
+      } catch (err) {
+        if (!(err instanceof QuantityError)) throw err;
+        throw badRequest(`${res.kind} in version "${res.version}" cannot be handled as a ${res.kind}: ${err.message}`);
+      }
+    }
+    if (res.group === '' && res.kind === 'Secret') foldStringData(o);
+    applyDefaults(res.group, o, { ...(old ? { old } : {}), services: this.services });
     if (schema) pruneAndDefault(o, schema as StructuralSchema);
     const traits = this.traits(res);
     const errs: FieldError[] = validateObject({ group: res.group, nameRule: traits.nameRule, namespaced: res.namespaced }, o);
     if (schema) errs.push(...validateCustomResource(o, schema as ValueSchema));
-    if (old) errs.push(...validateImmutable(res.group, o, old));
+    if (old) {
+      const updateErrs = validateImmutable(res.group, o, old);
+      if (IMMUTABILITY_FIRST.has(`${res.group}/${res.kind}`)) errs.unshift(...updateErrs);
+      else errs.push(...updateErrs);
+    }
     if (errs.length) throw invalid(res, o.metadata.name ?? '', errs);
+    if (message) dropEmptyCollections(o, message);
   }
 
   private recordManagedFields(res: ResourceType, before: KubeObject | undefined, after: KubeObject, opts: InternalWriteOptions, now: string): KubeObject {
@@ -389,6 +449,11 @@ export class MemoryStore implements Store {
     const m = o.metadata;
     if (!m.name && m.generateName) m.name = `${m.generateName}${randomSuffix()}`;
     if (m.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
+    if (this.registry.terminating(res)) {
+      const err = methodNotSupported(res, 'create');
+      err.status.message = 'create not allowed while custom resource definition is terminating';
+      throw err;
+    }
     this.checkNamespace(res, namespace, m.name ?? '', true);
     const traits = this.traits(res);
     if (traits.resetStatusOnCreate) {
@@ -556,7 +621,27 @@ export class MemoryStore implements Store {
       if (sameContent(existing, next) || opts.dryRun) return this.view(res, next);
       return this.commitModified(res, next, existing);
     }
-    if (res.group === '' && res.kind === 'Namespace') next.status = { ...(next.status as object), phase: 'Terminating' };
+    const lifecycle = deletionLifecycle(res);
+    if (lifecycle) {
+      // Namespaces and CRDs go through their registry's own first delete: a
+      // timestamp, no grace period, then their controller's finalizer.
+      m.deletionTimestamp = nowTimestamp();
+      if (lifecycle === 'namespace') next.status = { ...(next.status as object), phase: 'Terminating' };
+      else {
+        m.finalizers = [...new Set([...(m.finalizers ?? []), CRD_CLEANUP_FINALIZER])];
+        const status = (next.status ?? {}) as { conditions?: Condition[] };
+        next.status = {
+          ...status,
+          conditions: setCondition(status.conditions ?? [], {
+            type: 'Terminating',
+            status: 'True',
+            reason: 'InstanceDeletionPending',
+            message: 'CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon',
+          }),
+        };
+      }
+      return opts.dryRun ? this.view(res, next) : this.commitModified(res, next, existing);
+    }
     if (pendingFinalizers(next) === 0 && grace === 0) {
       return opts.dryRun ? this.view(res, next) : this.removeNow(res, existing);
     }
@@ -642,11 +727,6 @@ export class MemoryStore implements Store {
   /** Objects stored under group/plural, in every namespace, whether or not the resource is still served. */
   *objectsOf(group: string, plural: string): Generator<KubeObject> {
     for (const bucket of this.data.get(`${group}/${plural}`)?.values() ?? []) yield* [...bucket.values()];
-  }
-
-  /** Drops group/plural's storage with DELETED events (a CRD is gone). */
-  dropStorage(res: ResourceType): void {
-    for (const o of [...this.objectsOf(res.group, res.plural)]) this.removeNow(res, o);
   }
 }
 

@@ -58,6 +58,8 @@ export interface ResourceType {
   verbs: string[];
   /** e.g. ['status'], ['status', 'scale'] */
   subresources: string[];
+  /** The kind storage keeps it as, when that is another group's (discovery's storageVersionHash). */
+  storedAs?: { group: string; version: string; kind: string };
   listKind: string;
 }
 

@@ -5,6 +5,7 @@ import type { FieldError } from './errors.js';
 import type { NameRule } from './resources.js';
 import { DNS1123_LABEL, SUBDOMAIN_MSG, SUBDOMAIN_RE, labelKeyProblem, labelValueProblem } from './label-syntax.js';
 import { fromLabelSelectorObject, matchesLabels, type LabelSelectorObject } from './selectors.js';
+import { deepEqual } from './patch/json.js';
 import type { KubeObject } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -192,13 +193,45 @@ function validateService(errs: Errors, spec: Obj): void {
 }
 
 function validateDataKeys(errs: Errors, o: KubeObject): void {
-  for (const field of ['data', 'binaryData', 'stringData']) {
-    const data = o[field];
-    if (!isObj(data)) continue;
-    for (const k of Object.keys(data)) {
+  const data = isObj(o.data) ? o.data : {};
+  for (const field of ['data', 'binaryData']) {
+    const map = o[field];
+    if (!isObj(map)) continue;
+    for (const k of Object.keys(map)) {
       if (k.length > 253) errs.invalid(`${field}[${k}]`, k, 'must be no more than 253 characters');
       else if (!CONFIG_KEY_RE.test(k)) errs.invalid(`${field}[${k}]`, k, CONFIG_KEY_MSG);
+      if (field === 'binaryData' && Object.hasOwn(data, k)) errs.invalid(`binaryData[${k}]`, k, 'duplicate of key present in data');
     }
+  }
+}
+
+/** The keys each built-in Secret type requires, as ValidateSecret checks them. */
+function validateSecretType(errs: Errors, o: KubeObject): void {
+  const data = isObj(o.data) ? o.data : {};
+  const has = (k: string) => Object.hasOwn(data, k);
+  switch (o.type) {
+    case 'kubernetes.io/service-account-token':
+      if (!o.metadata.annotations?.['kubernetes.io/service-account.name']) errs.required('metadata.annotations[kubernetes.io/service-account.name]');
+      break;
+    case 'kubernetes.io/dockercfg':
+      if (!has('.dockercfg')) errs.required('data[.dockercfg]');
+      break;
+    case 'kubernetes.io/dockerconfigjson':
+      if (!has('.dockerconfigjson')) errs.required('data[.dockerconfigjson]');
+      break;
+    case 'kubernetes.io/basic-auth':
+      if (!has('username') && !has('password')) {
+        errs.required('data[username]');
+        errs.required('data[password]');
+      }
+      break;
+    case 'kubernetes.io/ssh-auth':
+      if (!data['ssh-privatekey']) errs.required('data[ssh-privatekey]');
+      break;
+    case 'kubernetes.io/tls':
+      if (!has('tls.crt')) errs.required('data[tls.crt]');
+      if (!has('tls.key')) errs.required('data[tls.key]');
+      break;
   }
 }
 
@@ -214,8 +247,26 @@ function validateCrd(errs: Errors, o: KubeObject): void {
   else if (versions.filter((v) => v.storage === true).length !== 1) {
     errs.invalid('spec.versions', versions.map((v) => v.name), 'must have exactly one version marked as storage version');
   }
+  validateConversion(errs, isObj(spec.conversion) ? spec.conversion : {});
   if (spec.group && names.plural && o.metadata.name !== `${names.plural}.${spec.group}`) {
     errs.invalid('metadata.name', o.metadata.name ?? '', 'must be spec.names.plural+"."+spec.group');
+  }
+}
+
+/** spec.conversion, with the field paths of the internal type the server validates (webhookClientConfig). */
+function validateConversion(errs: Errors, conversion: Obj): void {
+  const webhook = isObj(conversion.webhook) ? conversion.webhook : undefined;
+  const clientConfig = webhook && isObj(webhook.clientConfig) ? webhook.clientConfig : undefined;
+  const reviewVersions = webhook && Array.isArray(webhook.conversionReviewVersions) ? webhook.conversionReviewVersions : [];
+  if (conversion.strategy === 'Webhook') {
+    if (!clientConfig) errs.required('spec.conversion.webhookClientConfig', 'required when strategy is set to Webhook');
+    else if ((clientConfig.url === undefined) === (clientConfig.service === undefined)) {
+      errs.required('spec.conversion.webhookClientConfig', 'exactly one of url or service is required');
+    }
+    if (reviewVersions.length === 0) errs.required('spec.conversion.conversionReviewVersions', 'must specify one of v1, v1beta1');
+  } else {
+    if (clientConfig) errs.forbidden('spec.conversion.webhookClientConfig', 'should not be set when strategy is not set to Webhook');
+    if (reviewVersions.length > 0) errs.forbidden('spec.conversion.conversionReviewVersions', 'should not be set when strategy is not set to Webhook');
   }
 }
 
@@ -261,8 +312,11 @@ export function validateObject(target: ValidationTarget, o: KubeObject): FieldEr
       validateService(errs, spec ?? {});
       break;
     case '/ConfigMap':
+      validateDataKeys(errs, o);
+      break;
     case '/Secret':
       validateDataKeys(errs, o);
+      validateSecretType(errs, o);
       break;
     case 'apiextensions.k8s.io/CustomResourceDefinition':
       validateCrd(errs, o);
@@ -271,9 +325,7 @@ export function validateObject(target: ValidationTarget, o: KubeObject): FieldEr
   return errs.list;
 }
 
-function jsonEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
+const jsonEqual = deepEqual;
 
 /** Field errors of an update that changes what may not change once created. */
 export function validateImmutable(group: string, next: KubeObject, old: KubeObject): FieldError[] {
@@ -299,13 +351,19 @@ export function validateImmutable(group: string, next: KubeObject, old: KubeObje
         errs.invalid('spec.clusterIPs[0]', spec.clusterIP, 'may not change once set');
       }
       break;
-    case '/ConfigMap':
     case '/Secret':
+      immutable('type', next.type, old.type);
       if (old.immutable === true) {
-        if (!jsonEqual(next.data, old.data) || !jsonEqual(next.binaryData, old.binaryData)) {
-          errs.forbidden('data', 'field is immutable when `immutable` is set');
-        }
-        if (next.immutable !== true) errs.forbidden('immutable', 'field is immutable when `immutable` is set');
+        if (next.immutable !== true) errs.forbidden('immutable', IMMUTABLE_WHEN_SET);
+        // stringData was already folded into data.
+        if (!jsonEqual(next.data, old.data)) errs.forbidden('data', IMMUTABLE_WHEN_SET);
+      }
+      break;
+    case '/ConfigMap':
+      if (old.immutable === true) {
+        if (next.immutable !== true) errs.forbidden('immutable', IMMUTABLE_WHEN_SET);
+        if (!jsonEqual(next.data, old.data)) errs.forbidden('data', IMMUTABLE_WHEN_SET);
+        if (!jsonEqual(next.binaryData, old.binaryData)) errs.forbidden('binaryData', IMMUTABLE_WHEN_SET);
       }
       break;
     case 'apiextensions.k8s.io/CustomResourceDefinition':
@@ -319,6 +377,11 @@ export function validateImmutable(group: string, next: KubeObject, old: KubeObje
   }
   return errs.list;
 }
+
+const IMMUTABLE_WHEN_SET = 'field is immutable when `immutable` is set';
+
+/** Kinds whose update validation checks immutable fields before the object itself. */
+export const IMMUTABILITY_FIRST = new Set(['/ConfigMap', '/Secret']);
 
 const POD_UPDATE_MESSAGE =
   'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)';
@@ -348,65 +411,104 @@ export interface ValueSchema {
   enum?: unknown[];
   minimum?: number;
   maximum?: number;
+  exclusiveMinimum?: boolean;
+  exclusiveMaximum?: boolean;
+  multipleOf?: number;
   minLength?: number;
   maxLength?: number;
   minItems?: number;
   maxItems?: number;
+  uniqueItems?: boolean;
+  minProperties?: number;
+  maxProperties?: number;
   pattern?: string;
   nullable?: boolean;
   'x-kubernetes-int-or-string'?: boolean;
   'x-kubernetes-preserve-unknown-fields'?: boolean;
 }
 
-function typeMatches(v: unknown, s: ValueSchema): boolean {
-  if (v === null) return s.nullable === true;
-  if (s['x-kubernetes-int-or-string']) return typeof v === 'string' || Number.isInteger(v);
-  switch (s.type) {
-    case 'object':
-      return isObj(v);
-    case 'array':
-      return Array.isArray(v);
-    case 'string':
-      return typeof v === 'string';
-    case 'integer':
-      return Number.isInteger(v);
-    case 'number':
-      return typeof v === 'number';
-    case 'boolean':
-      return typeof v === 'boolean';
-    default:
-      return true;
-  }
+/** The JSON type kube-openapi names for a decoded value (integral numbers are integers). */
+function jsonTypeOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  if (typeof v === 'boolean') return 'boolean';
+  return typeof v === 'string' ? 'string' : 'object';
 }
 
+function typeMatches(actual: string, s: ValueSchema): boolean {
+  if (s['x-kubernetes-int-or-string']) return actual === 'string' || actual === 'integer';
+  if (!s.type) return true;
+  return s.type === actual || (s.type === 'number' && actual === 'integer');
+}
+
+/**
+ * Checks `v` against `s` with kube-openapi's rules and messages, converted to
+ * field errors as the apiextensions server converts them: a wrong type names
+ * the type it got (`Invalid value: "string": spec.size in body must be of
+ * type integer: "string"`), limits quote the schema.
+ */
 function validateValue(errs: Errors, v: unknown, s: ValueSchema, path: string): void {
-  if (!typeMatches(v, s)) {
-    errs.list.push({ type: 'FieldValueTypeInvalid', field: path, detail: `Invalid value: ${goValue(v)}: ${path} in body must be of type ${s.type}: ${goValue(v)}` });
+  const at = path || '<nil>';
+  const actual = jsonTypeOf(v);
+  if (v === null) {
+    if (s.type && !s.nullable) errs.list.push(typeError(at, s.type, 'null'));
     return;
   }
-  if (v === null) return;
-  if (s.enum && !s.enum.some((e) => jsonEqual(e, v))) errs.unsupported(path, v, s.enum.map(String));
-  if (typeof v === 'number') {
-    if (s.minimum !== undefined && v < s.minimum) errs.invalid(path, v, `${path} in body should be greater than or equal to ${s.minimum}`);
-    if (s.maximum !== undefined && v > s.maximum) errs.invalid(path, v, `${path} in body should be less than or equal to ${s.maximum}`);
+  if (!typeMatches(actual, s)) {
+    errs.list.push(typeError(at, s.type ?? '', actual));
+    return;
   }
+  // kube-openapi's validators in their order: string, number, slice, enum, object.
   if (typeof v === 'string') {
-    if (s.minLength !== undefined && v.length < s.minLength) errs.invalid(path, v, `${path} in body should be at least ${s.minLength} chars long`);
-    if (s.maxLength !== undefined && v.length > s.maxLength) errs.list.push({ type: 'FieldValueTooLong', field: path, detail: `Too long: may not be more than ${s.maxLength} bytes` });
-    if (s.pattern !== undefined && !new RegExp(s.pattern, 'u').test(v)) errs.invalid(path, v, `${path} in body should match '${s.pattern}'`);
+    const chars = [...v].length;
+    if (s.maxLength !== undefined && chars > s.maxLength) {
+      errs.list.push({ type: 'FieldValueTooLong', field: at, detail: `Too long: may not be more than ${s.maxLength} ${s.maxLength === 1 ? 'byte' : 'bytes'}` });
+    } else if (s.minLength !== undefined && chars < s.minLength) {
+      errs.invalid(at, v, `${at} in body should be at least ${s.minLength} chars long`);
+    } else if (s.pattern !== undefined && !new RegExp(s.pattern, 'u').test(v)) {
+      errs.invalid(at, v, `${at} in body should match '${s.pattern}'`);
+    }
+  }
+  if (typeof v === 'number') {
+    if (s.multipleOf !== undefined && !Number.isInteger(v / s.multipleOf)) errs.invalid(at, v, `${at} in body should be a multiple of ${s.multipleOf}`);
+    if (s.minimum !== undefined && (s.exclusiveMinimum ? v <= s.minimum : v < s.minimum)) {
+      errs.invalid(at, v, `${at} in body should be greater than ${s.exclusiveMinimum ? '' : 'or equal to '}${s.minimum}`);
+    }
+    if (s.maximum !== undefined && (s.exclusiveMaximum ? v >= s.maximum : v > s.maximum)) {
+      errs.invalid(at, v, `${at} in body should be less than ${s.exclusiveMaximum ? '' : 'or equal to '}${s.maximum}`);
+    }
   }
   if (Array.isArray(v)) {
-    if (s.minItems !== undefined && v.length < s.minItems) errs.invalid(path, v.length, `${path} in body should have at least ${s.minItems} items`);
-    if (s.maxItems !== undefined && v.length > s.maxItems) errs.list.push({ type: 'FieldValueTooMany', field: path, detail: `Too many: ${v.length}: must have at most ${s.maxItems} items` });
+    if (s.minItems !== undefined && v.length < s.minItems) errs.invalid(at, v.length, `${at} in body should have at least ${s.minItems} items`);
+    if (s.maxItems !== undefined && v.length > s.maxItems) {
+      errs.list.push({ type: 'FieldValueTooMany', field: at, detail: `Too many: ${v.length}: must have at most ${s.maxItems} ${s.maxItems === 1 ? 'item' : 'items'}` });
+    }
+    // kube-openapi reports no value with this error, so the field error carries "".
+    if (s.uniqueItems && v.some((x, i) => v.findIndex((y) => jsonEqual(x, y)) !== i)) errs.invalid(at, '', `${at} in body shouldn't contain duplicates`);
     if (s.items) v.forEach((x, i) => validateValue(errs, x, s.items!, `${path}[${i}]`));
   }
+  if (s.enum && !s.enum.some((e) => jsonEqual(e, v))) {
+    errs.unsupported(at, v, s.enum.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))));
+  }
   if (isObj(v)) {
+    const n = Object.keys(v).length;
+    if (s.minProperties !== undefined && n < s.minProperties) return errs.invalid(at, s.minProperties, `${at} in body should have at least ${s.minProperties} properties`);
+    if (s.maxProperties !== undefined && n > s.maxProperties) {
+      // The error carries the limit where the conversion expects the count, and no limit.
+      errs.list.push({ type: 'FieldValueTooMany', field: at, detail: `Too many: ${s.maxProperties}: has too many items` });
+      return;
+    }
     for (const r of s.required ?? []) if (v[r] === undefined) errs.required(path ? `${path}.${r}` : r);
     for (const [k, x] of Object.entries(v)) {
       const sub = s.properties?.[k] ?? (isObj(s.additionalProperties) ? (s.additionalProperties as ValueSchema) : undefined);
       if (sub) validateValue(errs, x, sub, path ? `${path}.${k}` : k);
     }
   }
+}
+
+function typeError(path: string, want: string, got: string): FieldError {
+  return { type: 'FieldValueTypeInvalid', field: path, detail: `Invalid value: ${JSON.stringify(got)}: ${path} in body must be of type ${want}: ${JSON.stringify(got)}` };
 }
 
 /** Field errors of a custom resource against its CRD version's openAPIV3Schema (apiVersion, kind and metadata excepted). */

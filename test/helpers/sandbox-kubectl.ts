@@ -19,6 +19,10 @@ export interface KubectlSandbox {
   kubectl(args: string[], input?: string): Promise<RunResult>;
   /** kubectl's argv prefix for this sandbox, for tests that spawn kubectl themselves. */
   kubectlArgs(): string[];
+  /** Runs kubectl, asserts it succeeded and returns its stdout. */
+  ok(args: string[], input?: string): Promise<string>;
+  /** `kubectl get ARGS -o json`, parsed. */
+  getJson(...args: string[]): Promise<any>;
   /** Applies a CRD manifest (see `crdManifest`) with kubectl and waits until it is Established. */
   applyCrd(manifest: string): Promise<void>;
 }
@@ -46,12 +50,21 @@ export function useKubectlSandbox(
   const kubectlArgs = (): string[] => ['--kubeconfig', sb!.kubeconfigPath, '--cache-dir', join(dir!, 'cache')];
   const kubectl = (args: string[], input?: string): Promise<RunResult> =>
     run(KUBECTL, [...kubectlArgs(), ...args], { timeoutMs: 60_000, ...(input !== undefined ? { input } : {}) });
+  const ok = async (args: string[], input?: string): Promise<string> => {
+    const r = await kubectl(args, input);
+    assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
   return {
     get sandbox() {
       return sb!;
     },
     kubectlArgs,
     kubectl,
+    ok,
+    async getJson(...args) {
+      return JSON.parse(await ok(['get', ...args, '-o', 'json']));
+    },
     async applyCrd(manifest) {
       const applied = await kubectl(['apply', '-f', '-'], manifest);
       assert.equal(applied.code, 0, applied.stderr);

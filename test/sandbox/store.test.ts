@@ -489,7 +489,7 @@ test('custom resources are pruned, defaulted and validated by their CRD schema',
     assert.equal(err.code, 422);
     assert.equal(
       err.message,
-      'Gadget.example.com "h" is invalid: [spec.size: Invalid value: "big": spec.size in body must be of type integer: "big", spec.color: Unsupported value: "green": supported values: "red", "blue"]',
+      'Gadget.example.com "h" is invalid: [spec.size: Invalid value: "string": spec.size in body must be of type integer: "string", spec.color: Unsupported value: "green": supported values: "red", "blue"]',
     );
     const missing = apiError(() => store.create(gadgets, { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'i', namespace: 'default' }, spec: {} }));
     assert.deepEqual(missing.status.details?.causes, [{ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.size' }]);

@@ -18,6 +18,9 @@ const REVIEW_KINDS = new Set([
   'authorization.k8s.io/SelfSubjectAccessReview',
   'authorization.k8s.io/SelfSubjectRulesReview',
   'authentication.k8s.io/SelfSubjectReview',
+  'authentication.k8s.io/TokenReview',
+  'authorization.k8s.io/SubjectAccessReview',
+  'authorization.k8s.io/LocalSubjectAccessReview',
 ]);
 
 const SUCCESS_CREATED = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
