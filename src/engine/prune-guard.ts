@@ -8,6 +8,7 @@
 // planning and made again just before a Namespace is deleted, since objects
 // may have arrived in between.
 import type { Kube, KubeObject, ObjectRef, ResourceMapping } from '../kube/types.js';
+import { isNotFound } from '../kube/errors.js';
 import { errorMessage } from './errors.js';
 import { keyOf, refOf, subjectOf } from './changeset.js';
 import { DEFAULT_CONCURRENCY, mapLimit } from './pool.js';
@@ -137,7 +138,8 @@ async function namespaceVerdict(
     try {
       return (await kube.list({ apiVersion, kind: m.kind }, name, { signal: opts.signal, metadataOnly: true })).items;
     } catch (err) {
-      failures.push(`${m.plural}${m.group ? '.' + m.group : ''}: ${errorMessage(err)}`);
+      // A kind no longer served (its CRD was just pruned) has no objects left.
+      if (!isNotFound(err)) failures.push(`${m.plural}${m.group ? '.' + m.group : ''}: ${errorMessage(err)}`);
       return [];
     }
   });

@@ -301,3 +301,26 @@ function sync(r: TempRepo, app: string): string[] {
   }
   return ['sync', '--repo', r.remote, '--path', 'deploy', '--app', app, '--no-wait', '--cache-dir', cacheDir];
 }
+
+test('a CRD the server will not establish fails at once with its condition; --no-wait does not wait for it; a rerun does not call it unchanged', { skip }, async () => {
+  const group = crdGroup();
+  // A conversion webhook whose caBundle is no certificate: the API server keeps the CRD from being Established.
+  const broken = crd(group, [{ name: 'v1', served: true, storage: true }]).replace(
+    'spec:\n',
+    'spec:\n  conversion:\n    strategy: Webhook\n    webhook:\n      conversionReviewVersions: [v1]\n      clientConfig:\n        caBundle: Y2VydA==\n        service: {namespace: default, name: converter}\n',
+  );
+  const dir = manifests(hooks, unique('badcrd'), { 'crd.yaml': broken });
+  const noWait = await ok(['apply', '-f', dir, '--no-wait']);
+  assert.match(noWait.stdout, /^customresourcedefinition\.apiextensions\.k8s\.io\/widgets\..* created$/m, 'nothing of its kind follows: not waited for');
+
+  const rerun = await c.gdeploy(['apply', '-f', dir]);
+  assert.equal(rerun.code, 1, rerun.stdout);
+  assert.match(rerun.stderr, new RegExp(`CustomResourceDefinition/widgets\\.${group.replace(/\./g, '\\.')} cannot become Established: Established=False, InvalidCABundle: `));
+  assert.doesNotMatch(rerun.stdout, / unchanged$/m);
+
+  write(dir, { 'widget.yaml': widget(group, 'v1', 'w') });
+  const withObjects = await c.gdeploy(['apply', '-f', dir, '--no-wait']);
+  assert.equal(withObjects.code, 1);
+  assert.match(withObjects.stderr, /InvalidCABundle/);
+  assert.doesNotMatch(withObjects.stdout, /^widget\..* created$/m, 'nothing of its kind applied');
+});
