@@ -207,6 +207,8 @@ export class Transport {
     const why: string[] = [];
     if (failure.code === NOT_TRIED) {
       why.push('not tried: earlier requests found the server unreachable, and another is checking whether it is back');
+      // Not tried now; an earlier attempt of this same request may still have been carried out.
+      if (maybeActed) why.push(MAYBE_ACTED);
     } else if (!retriableConnection(req.method, failure.code)) {
       // A POST may have created its object before the connection broke; sending it again could create a second one.
       if (maybeActed) why.push('not retried: the server may have acted on it');
