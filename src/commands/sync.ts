@@ -14,6 +14,7 @@ interface SyncFlags extends ReleaseFlags {
   watch: boolean;
   interval: string;
   unpin: boolean;
+  drift: 'correct' | 'report';
   cacheDir?: string;
   output: OutputFormat;
 }
@@ -49,6 +50,11 @@ export function syncCommand(): Command {
     .option('--watch', 'keep running: deploy each new commit and put back changes made by hand', false)
     .option('--interval <duration>', 'with --watch, how often to fetch', '5s')
     .option('--unpin', 'deploy the branch head even though a rollback pinned the app', false)
+    .addOption(
+      new Option('--drift <mode>', 'at the commit already deployed: put back changes made by hand (correct), or only report them (report)')
+        .choices(['correct', 'report'])
+        .default('correct'),
+    )
     .option('--lock-timeout <duration>', 'how long to wait for another operation on the app to finish', '1m')
     .option('--cache-dir <dir>', 'where repositories are mirrored (default: $XDG_CACHE_HOME/gdeploy, else ~/.cache/gdeploy)')
     .addOption(outputOption())
@@ -91,6 +97,7 @@ async function runSync(flags: SyncFlags, self: Command): Promise<number> {
         branch: flags.branch,
         ref: flags.ref,
         unpin: flags.unpin,
+        drift: flags.drift,
       };
       if (!flags.watch) return (await syncOnce(settings, source, newSyncState())).exitCode;
       log.info(`watching ${source.url.display} (${flags.ref ?? flags.branch ?? 'default branch'}, path ${source.path}) every ${flags.interval} for ${kube.namespace}/${app}`);

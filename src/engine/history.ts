@@ -17,7 +17,8 @@ export const REVISION_ANNOTATION = 'gdeploy.dev/revision';
 export const MAX_REVISIONS = 20;
 
 export type RevisionResult = 'succeeded' | 'failed' | 'rolled back' | 'interrupted';
-export type RevisionAction = 'sync' | 'apply' | 'rollback';
+/** `drift`: a sync put back what was changed by hand, at the commit already deployed. */
+export type RevisionAction = 'sync' | 'apply' | 'rollback' | 'drift';
 
 export interface RevisionRecord {
   /** 1, 2, 3, ... never reused, even after old entries are dropped. */
@@ -44,6 +45,8 @@ export interface RevisionRecord {
   reason?: string;
   /** For a rollback: the revision number it went back to. */
   rollbackTo?: number;
+  /** For a drift entry: what was put back, one line per object, with the fields and who had changed them. */
+  drift?: string[];
   /** The objects deployed, as `Kind/namespace/name`. */
   inventory: string[];
 }

@@ -1,6 +1,13 @@
 // What sync, the watch loop and rollback report while they work. They return
 // and emit data only; the commands turn these into lines.
 import type { Change } from '../engine/changeset.js';
+import type { DriftedField } from '../engine/drift.js';
+
+/** An object that drifted from git, and how. */
+export interface DriftedObject {
+  change: Change;
+  fields: DriftedField[];
+}
 import type { Pin, RevisionRecord } from '../engine/history.js';
 import type { LeaseHolder } from '../engine/lock.js';
 import type { CommitInfo } from '../git/index.js';
@@ -21,8 +28,11 @@ export type GitOpsEvent =
   | { type: 'pinned'; pin: Pin; head: string }
   /** The pin ended: a new commit landed on the branch, or --unpin. */
   | { type: 'unpinned'; pin: Pin; head: string; why: PinRelease }
-  /** Objects changed by hand were put back to the deployed commit. */
-  | { type: 'drift'; revision: string; changes: Change[] }
+  /**
+   * Objects changed by hand differ from the deployed commit: put back
+   * (`corrected`), or only reported (sync --drift report).
+   */
+  | { type: 'drift'; revision: string; drift: DriftedObject[]; corrected: boolean }
   | { type: 'rollout'; status: WorkloadStatus }
   /** A rollout failed and the previous revision is being put back (--rollback-on-failure). */
   | { type: 'rolling-back'; to: RevisionRecord }

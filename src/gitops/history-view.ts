@@ -51,6 +51,7 @@ function shortSha(sha: string): string {
 }
 
 function describe(r: RevisionRecord): string {
+  if (r.drift) return `drift corrected: ${r.drift.join('; ')}`;
   const parts = [r.message ?? ''];
   if (r.reason && r.result !== 'succeeded') parts.push(`(${r.reason.split('\n')[0]})`);
   return parts.filter((p) => p !== '').join(' ');

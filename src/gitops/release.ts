@@ -12,7 +12,7 @@ import type { ChangedWorkload, DeployResult } from '../engine/types.js';
 import type { Kube, KubeObject } from '../kube/types.js';
 import { watchRollouts, type RolloutResult } from '../rollout/index.js';
 import type { CommitInfo } from '../git/index.js';
-import type { EmitFn } from './events.js';
+import type { DriftedObject, EmitFn } from './events.js';
 import { loadCommit, type GitSource } from './source.js';
 
 export interface ReleaseSettings {
@@ -57,6 +57,8 @@ export interface ReleaseOutcome {
   changed: boolean;
   /** `Kind/namespace/name` of every object the commit deploys. */
   inventory: string[];
+  /** A pass at the commit already deployed found objects changed by hand: put back, or only reported. */
+  drift?: { objects: DriftedObject[]; corrected: boolean };
 }
 
 /** Objects already loaded for a commit, so the watch loop reads each commit once. */

@@ -4,10 +4,12 @@
 import yaml from 'js-yaml';
 import { kubectlName, toJSON, type ChangeSetJSON } from '../engine/changeset.js';
 import type { RevisionRecord } from '../engine/history.js';
+import type { DriftedField } from '../engine/drift.js';
 import type { ObjectRef } from '../kube/types.js';
 import { printWarnings, renderIncomplete, renderLines, renderSummary } from '../ui/changeset.js';
 import { color } from '../ui/colors.js';
 import { log } from '../ui/log.js';
+import { fieldLine } from './sync.js';
 import { failureLines, outcomeMessage, rolloutProgress, summaryLines, workloadLabel, type RolloutProgress } from '../ui/progress.js';
 import type { GitOpsEvent } from './events.js';
 import type { ReleaseOutcome } from './release.js';
@@ -33,6 +35,8 @@ export interface ReleaseJSON {
   number?: number;
   reason?: string;
   changeSet?: ChangeSetJSON;
+  /** Objects that differed from the deployed commit at a pass between commits, and whether they were put back. */
+  drift?: Array<{ subject: string; action: string; corrected: boolean; fields: DriftedField[] }>;
 }
 
 export function releaseJSON(o: ReleaseOutcome, app: string, namespace: string, record?: RevisionRecord): ReleaseJSON {
@@ -47,6 +51,10 @@ export function releaseJSON(o: ReleaseOutcome, app: string, namespace: string, r
   };
   if (record) doc.number = record.number;
   if (o.reason) doc.reason = o.reason;
+  if (o.drift) {
+    const corrected = o.drift.corrected;
+    doc.drift = o.drift.objects.map((d) => ({ subject: d.change.subject, action: d.change.action, corrected, fields: d.fields }));
+  }
   if (o.deploy) {
     doc.changeSet = toJSON(o.deploy.changeSet, { app, namespace, dryRun: o.deploy.dryRun, errors: o.deploy.errors.map((e) => e.message) });
   }
@@ -93,8 +101,10 @@ export function gitopsRenderer(opts: { app: string; namespace: string; format: F
         }
         case 'drift':
           stopProgress();
-          for (const c of ev.changes) {
-            log.info(stamp(`drift corrected: ${kubectlName(c.ref)} ${c.action} back to ${ev.revision}`));
+          for (const d of ev.drift) {
+            const what = ev.corrected ? `drift corrected: ${kubectlName(d.change.ref)} ${d.change.action} back to ${ev.revision}` : `drift: ${kubectlName(d.change.ref)} differs from ${ev.revision} (not put back: --drift report)`;
+            log.info(stamp(what));
+            for (const f of d.fields) log.info(stamp(`  ${fieldLine(f)}`));
           }
           return;
         case 'rollout':
@@ -128,6 +138,10 @@ export function gitopsRenderer(opts: { app: string; namespace: string; format: F
       return;
     }
     // A pass that only corrected drift or found nothing to do said so already.
+    if (o.drift) {
+      if (record) log.result(stamp(`${color.success('drift corrected')} at ${o.target.revision} (revision ${record.number})`));
+      return;
+    }
     if (record === undefined && !o.deploy?.dryRun && o.result === 'succeeded') return;
     if (o.deploy) {
       for (const line of renderLines(o.deploy.changeSet, o.deploy.dryRun)) log.result(line);

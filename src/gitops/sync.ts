@@ -2,12 +2,17 @@
 // rollback), deploy it under the app's lock, and record the revision. The
 // watch loop runs this on every tick; `gdeploy sync` runs it once.
 import { ExitCode } from '../engine/errors.js';
+import { kubectlName, type Change } from '../engine/changeset.js';
+import { driftedFields, type DriftedField } from '../engine/drift.js';
+import { DEFAULT_FIELD_MANAGER } from '../engine/plan.js';
+import type { DriftedObject } from './events.js';
 import {
   clearPin,
   readHistory,
   recordRevision,
   replacedRevision,
   type AppHistory,
+  type NewRevision,
   type PinChange,
   type RevisionAction,
   type RevisionRecord,
@@ -19,6 +24,8 @@ import { putBack, release, type ObjectCache, type ReleaseOutcome, type ReleaseSe
 import type { GitSource } from './source.js';
 
 export interface SyncSettings extends ReleaseSettings {
+  /** Between commits: put back what was changed by hand (correct, as Flux does), or only say so (report). */
+  drift?: 'correct' | 'report';
   branch?: string;
   ref?: string;
   /** Deploy the branch head even if a rollback pinned the app. */
@@ -98,7 +105,7 @@ export async function takeLock(s: SyncSettings | (ReleaseSettings & { lockWaitMs
  * back what drifted, and says so.
  */
 export async function deployAndRecord(
-  s: ReleaseSettings & { rollbackOnFailure: boolean },
+  s: ReleaseSettings & { rollbackOnFailure: boolean; drift?: 'correct' | 'report' },
   source: GitSource,
   target: ReleaseTarget,
   history: AppHistory,
@@ -113,7 +120,9 @@ export async function deployAndRecord(
     const commit = await source.mirror.commit(target.sha);
     s.emit({ type: 'commit', revision: target.revision, commit });
   }
-  let outcome = await release(s, source, target, cache);
+  // Between commits, --drift report only looks: a dry run of the deployed commit.
+  const reportOnly = deployed && s.drift === 'report';
+  let outcome = await release(reportOnly ? { ...s, dryRun: true } : s, source, target, cache);
 
   if (outcome.result === 'failed' && outcome.rollout !== undefined && s.rollbackOnFailure && !s.dryRun) {
     const previous = replacedRevision(history);
@@ -126,36 +135,70 @@ export async function deployAndRecord(
 
   // A pass that ends as the last one did is not a new revision; an interrupted one always is.
   const repeat = again && last?.result === outcome.result && outcome.result !== 'interrupted';
-  if (s.dryRun || repeat) {
-    if (repeat && outcome.changed && outcome.result === 'succeeded' && outcome.deploy) {
-      const changes = outcome.deploy.changeSet.changes.filter((c) => c.action === 'created' || c.action === 'configured' || c.action === 'pruned');
-      s.emit({ type: 'drift', revision: target.revision, changes });
-    } else if (repeat && outcome.result === 'succeeded') {
+  if (repeat && outcome.result === 'succeeded' && outcome.deploy) {
+    const drifted = driftOf(outcome.deploy.changeSet.changes);
+    if (drifted.length > 0) {
+      outcome = { ...outcome, drift: { objects: drifted, corrected: !reportOnly } };
+      s.emit({ type: 'drift', revision: target.revision, drift: drifted, corrected: !reportOnly });
+    } else {
       s.emit({ type: 'up-to-date', revision: target.revision });
     }
+  }
+  if (s.dryRun || reportOnly || (repeat && outcome.drift === undefined)) {
     s.emit({ type: 'released', outcome });
     return { outcome };
+  }
+  if (repeat && outcome.drift) {
+    // Put back: a revision of its own, so that history says a hot fix was reverted, what and whose.
+    const recorded = await recordRevision(s.kube, s.app, s.namespace, {
+      ...revisionOf(target, source, outcome),
+      action: 'drift',
+      drift: outcome.drift.objects.map(driftLine),
+    });
+    s.emit({ type: 'released', outcome, record: recorded });
+    return { outcome, record: recorded };
   }
   const recorded = await recordRevision(
     s.kube,
     s.app,
     s.namespace,
-    {
-      action,
-      result: outcome.result,
-      revision: target.revision,
-      sha: target.sha,
-      branch: target.branch,
-      ref: target.ref,
-      source: source.url.display,
-      path: source.path,
-      message: outcome.commit?.subject,
-      reason: outcome.reason,
-      inventory: outcome.inventory,
-      ...extra,
-    },
+    { ...revisionOf(target, source, outcome), action, ...extra },
     pin,
   );
   s.emit({ type: 'released', outcome, record: recorded });
   return { outcome, record: recorded };
+}
+
+function revisionOf(target: ReleaseTarget, source: GitSource, outcome: ReleaseOutcome): Omit<NewRevision, 'action'> {
+  return {
+    result: outcome.result,
+    revision: target.revision,
+    sha: target.sha,
+    branch: target.branch,
+    ref: target.ref,
+    source: source.url.display,
+    path: source.path,
+    message: outcome.commit?.subject,
+    reason: outcome.reason,
+    inventory: outcome.inventory,
+  };
+}
+
+/** The objects a pass changed at the deployed commit, with the fields that differed and who changed them. */
+function driftOf(changes: Change[]): DriftedObject[] {
+  return changes
+    .filter((c) => c.action === 'created' || c.action === 'configured' || c.action === 'pruned')
+    .map((change) => ({ change, fields: driftedFields(change, DEFAULT_FIELD_MANAGER) }));
+}
+
+/** `deployment.apps/web: spec.replicas 5 -> 2 (kubectl-scale)`: one line of a drift entry in history. */
+export function driftLine(d: DriftedObject): string {
+  const name = kubectlName(d.change.ref);
+  if (d.fields.length === 0) return `${name} ${d.change.action}`;
+  return `${name}: ${d.fields.map(fieldLine).join('; ')}`;
+}
+
+export function fieldLine(f: DriftedField): string {
+  const by = f.managers.length > 0 ? ` (${f.managers.join(', ')})` : '';
+  return `${f.path}: ${f.live ?? '(none)'} -> ${f.desired ?? '(none)'}${by}`;
 }

@@ -37,6 +37,9 @@ test('the tutorial under --watch --interval 1s: commits, drift, rollback pin, ne
   const scaled = await suite.cluster.kubectl(['scale', 'deployment/hello-world-flask', '--replicas=5']);
   assert.equal(scaled.code, 0, scaled.stderr);
   await w.waitFor(new RegExp(`drift corrected: deployment\\.apps/hello-world-flask configured back to main@sha1:${second}`), mark);
+  // What was put back and who had changed it; history gets a revision of its own for it.
+  await w.waitFor(/ {2}spec\.replicas: 5 -> 2 \(kubectl[\w-]*\)$/m, mark);
+  await w.waitFor(new RegExp(`drift corrected at main@sha1:${second} \\(revision 3\\)`), mark);
   assert.equal(deployment()?.spec.replicas, 2);
 
   // A rollback while the watch runs: it is not undone by the next pass.
@@ -51,7 +54,7 @@ test('the tutorial under --watch --interval 1s: commits, drift, rollback pin, ne
   mark = w.output().length;
   const third = await r.commit({ 'deployment.yaml': helloWorldFlask('v1', { replicas: 3 }) }, 'v1, 3 replicas');
   await w.waitFor(/unpinned: a new commit landed on main/, mark);
-  await w.waitFor(new RegExp(`deployed main@sha1:${third} \\(revision 4\\)`), mark);
+  await w.waitFor(new RegExp(`deployed main@sha1:${third} \\(revision 5\\)`), mark);
   assert.equal(deployment()?.spec.template.spec.containers[0]?.image, 'lyzhang1999/hello-world-flask:v1');
   assert.equal(deployment()?.spec.replicas, 3);
 
@@ -62,8 +65,9 @@ test('the tutorial under --watch --interval 1s: commits, drift, rollback pin, ne
   assert.deepEqual(
     h.revisions.map((x) => [x.number, x.action, x.sha]),
     [
-      [4, 'sync', third],
-      [3, 'rollback', first],
+      [5, 'sync', third],
+      [4, 'rollback', first],
+      [3, 'drift', second],
       [2, 'sync', second],
       [1, 'sync', first],
     ],
