@@ -232,8 +232,14 @@ export function applyDefaults(group: string, o: KubeObject, ctx: DefaultingConte
       setDefault(s, 'replicas', 1);
       setDefault(s, 'podManagementPolicy', 'OrderedReady');
       const us = obj(s, 'updateStrategy');
-      setDefault(us, 'type', 'RollingUpdate');
-      if (us.type === 'RollingUpdate') setDefault(obj(us, 'rollingUpdate'), 'partition', 0);
+      // rollingUpdate is added only along with a defaulted type: an explicit
+      // `type: RollingUpdate` alone stays so (SetDefaults_StatefulSet).
+      if (us.type === undefined || us.type === null || us.type === '') {
+        us.type = 'RollingUpdate';
+        setDefault(us, 'rollingUpdate', {});
+      }
+      const ru = us.rollingUpdate;
+      if (us.type === 'RollingUpdate' && ru !== null && typeof ru === 'object') setDefault(ru as Obj, 'partition', 0);
       setDefault(s, 'revisionHistoryLimit', 10);
       const retention = obj(s, 'persistentVolumeClaimRetentionPolicy');
       setDefault(retention, 'whenDeleted', 'Retain');

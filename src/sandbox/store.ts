@@ -22,8 +22,10 @@ import {
   type FieldError,
 } from './errors.js';
 import { apiVersionOf, ResourceRegistry, storageKey, type ResourceTraits } from './resources.js';
+import { typedRoundTrip } from './omitempty.js';
 import { checkSelectableFields, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { StoreSnapshot } from './state.js';
+import { prepareForCreate, prepareForStatusUpdate, prepareForUpdate, statusWriteTakesMetadata, type StrategyKind } from './strategy.js';
 import type { DeleteOptions, KubeObject, ListOptions, ResourceType, Store, StoreEvent, WatchEventType, WriteOptions } from './types.js';
 import { validateCustomResource, validateImmutable, validateObject, type ValueSchema } from './validation.js';
 
@@ -66,15 +68,6 @@ function randomSuffix(n = 5): string {
 
 function clone<T>(v: T): T {
   return structuredClone(v);
-}
-
-/** Everything but metadata (and status, when status is a subresource) is "spec" for generation purposes. */
-function specChanged(a: KubeObject, b: KubeObject, statusIsSubresource: boolean): boolean {
-  const strip = (o: KubeObject) => {
-    const { metadata: _m, status, apiVersion: _a, kind: _k, ...rest } = o;
-    return JSON.stringify(statusIsSubresource ? rest : { ...rest, status });
-  };
-  return strip(a) !== strip(b);
 }
 
 /** True when a write would store nothing new; managedFields timestamps alone do not count. */
@@ -361,6 +354,7 @@ export class MemoryStore implements Store {
     applyDefaults(res.group, o, { ...(old ? { old } : {}), services: this.services });
     const schema = this.registry.customSchema(res);
     if (schema) pruneAndDefault(o, schema as StructuralSchema);
+    else typedRoundTrip(res.group, o);
     const traits = this.traits(res);
     const errs: FieldError[] = validateObject({ group: res.group, nameRule: traits.nameRule, namespaced: res.namespaced }, o);
     if (schema) errs.push(...validateCustomResource(o, schema as ValueSchema));
@@ -403,8 +397,7 @@ export class MemoryStore implements Store {
     m.creationTimestamp = now;
     delete m.deletionTimestamp;
     delete m.deletionGracePeriodSeconds;
-    if (traits.generation) m.generation = 1;
-    else delete m.generation;
+    prepareForCreate(this.strategyKind(res), o);
     this.admit(res, o);
     if (m.name && this.getRaw(res, namespace, m.name)) throw alreadyExists(res, m.name);
     let stored = this.recordManagedFields(res, undefined, o, opts, now);
@@ -435,7 +428,6 @@ export class MemoryStore implements Store {
       throw conflict(res, name, `Precondition failed: UID in precondition: ${input.metadata.uid}, UID in object meta: ${existing.metadata.uid}`);
     }
     const next = this.nextVersion(res, existing, input, opts.subresource);
-    const traits = this.traits(res);
     if (next.metadata.deletionTimestamp) {
       const added = (next.metadata.finalizers ?? []).filter((f) => !(existing.metadata.finalizers ?? []).includes(f));
       if (added.length) {
@@ -443,9 +435,8 @@ export class MemoryStore implements Store {
       }
     }
     this.admit(res, next, existing);
-    if (traits.generation && specChanged(existing, next, traits.statusSubresource)) {
-      next.metadata.generation = (existing.metadata.generation ?? 0) + 1;
-    }
+    // The scale subresource writes the main resource through its strategy; /status and /finalize never move generation.
+    if (!opts.subresource || opts.subresource === 'scale') prepareForUpdate(this.strategyKind(res), existing, next);
     const now = nowTimestamp();
     const recorded = this.recordManagedFields(res, existing, next, opts, now);
     if (sameContent(existing, recorded)) return this.view(res, existing);
@@ -460,11 +451,16 @@ export class MemoryStore implements Store {
     return this.view(res, stored);
   }
 
+  private strategyKind(res: ResourceType): StrategyKind {
+    return { group: res.group, kind: res.kind, custom: this.registry.customSchema(res) !== undefined, generation: this.traits(res).generation };
+  }
+
   /** The object an update stores, before defaulting: what the subresource lets the caller change, over what is there. */
   private nextVersion(res: ResourceType, existing: KubeObject, input: KubeObject, subresource: string | undefined): KubeObject {
     const traits = this.traits(res);
+    const kind = this.strategyKind(res);
     let next: KubeObject;
-    if (subresource === 'status') {
+    if (subresource === 'status' && !statusWriteTakesMetadata(kind)) {
       next = clone(existing);
       if (input.status === undefined) delete next.status;
       else next.status = clone(input.status);
@@ -475,7 +471,13 @@ export class MemoryStore implements Store {
     } else {
       next = clone(input);
       this.normalizeIdentity(res, next, existing.metadata.namespace);
-      if (traits.statusSubresource) {
+      if (subresource === 'status') {
+        // The request's metadata and .status over everything else as stored.
+        const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...stored } = existing;
+        for (const key of Object.keys(next)) if (!['metadata', 'status', 'apiVersion', 'kind'].includes(key)) delete next[key];
+        Object.assign(next, clone(stored));
+        prepareForStatusUpdate(kind, existing, next);
+      } else if (traits.statusSubresource) {
         if (existing.status === undefined) delete next.status;
         else next.status = clone(existing.status);
       }

@@ -2,6 +2,8 @@
 // nodeSelector allows, pinned by node-name affinity, and rolling updates that
 // keep at most maxUnavailable nodes without an available Pod.
 import type { KubeObject, StoreEvent } from '../types.js';
+import { storedStatus } from '../omitempty.js';
+import { TEMPLATE_GENERATION } from '../strategy.js';
 import { claim } from './claim.js';
 import { WorkloadController } from './controller.js';
 import type { EventRecorder } from './events.js';
@@ -98,7 +100,8 @@ export class DaemonSetController extends WorkloadController<DaemonSet> {
   private createPod(ds: DaemonSet, node: string, hash: string): void {
     const pod = podFromTemplate(ds.spec.template, ds, `${ds.metadata.name}-${randomSuffix()}`, {
       [REVISION_LABEL]: hash,
-      'pod-template-generation': String(ds.metadata.generation ?? 1),
+      // The template generation, not metadata.generation: other spec changes leave it alone.
+      'pod-template-generation': ds.metadata.annotations?.[TEMPLATE_GENERATION] ?? '1',
     });
     pod.spec.affinity = {
       ...(pod.spec.affinity ?? {}),
@@ -134,7 +137,7 @@ export class DaemonSetController extends WorkloadController<DaemonSet> {
       updatedNumberScheduled: scheduled.filter((p) => p.metadata.labels?.[REVISION_LABEL] === hash).length,
       observedGeneration: ds.metadata.generation,
     };
-    if (!sameJson(ds.status ?? {}, status)) {
+    if (!sameJson(ds.status ?? {}, storedStatus('DaemonSet', status))) {
       this.rt.store.update(this.rt.res('apps', 'DaemonSet'), { ...ds, status }, { ...OPTS, subresource: 'status' });
     }
     return scheduled.reduce<number | undefined>((m, p) => minDefined(m, untilAvailable(this.rt, p, minReady, now)), undefined);
