@@ -56,16 +56,16 @@ const CONTAINER: Shape = {
   scalars: ['stdin', 'stdinOnce', 'tty', 'workingDir'],
 };
 
-/** Spec and status of the workload kinds, from k8s.io/api/apps/v1 types.go. */
+/** Spec and status of the workload kinds by `group/Kind`, from k8s.io/api/apps/v1 and batch/v1 types.go. */
 const WORKLOADS: Record<string, { spec: Shape; status: Shape }> = {
-  Deployment: {
+  'apps/Deployment': {
     spec: { scalars: ['minReadySeconds', 'paused'] },
     status: {
       collections: ['conditions'],
       scalars: ['observedGeneration', 'replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas'],
     },
   },
-  ReplicaSet: {
+  'apps/ReplicaSet': {
     spec: { scalars: ['minReadySeconds'] },
     status: {
       collections: ['conditions'],
@@ -73,7 +73,7 @@ const WORKLOADS: Record<string, { spec: Shape; status: Shape }> = {
       counters: ['replicas'],
     },
   },
-  StatefulSet: {
+  'apps/StatefulSet': {
     spec: { scalars: ['minReadySeconds'] },
     status: {
       collections: ['conditions'],
@@ -81,13 +81,18 @@ const WORKLOADS: Record<string, { spec: Shape; status: Shape }> = {
       counters: ['replicas', 'availableReplicas'],
     },
   },
-  DaemonSet: {
+  'apps/DaemonSet': {
     spec: { scalars: ['minReadySeconds'] },
     status: {
       collections: ['conditions'],
       scalars: ['observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable'],
       counters: ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady'],
     },
+  },
+  // ready, terminating and uncountedTerminatedPods are pointers: a zero stays.
+  'batch/Job': {
+    spec: {},
+    status: { collections: ['conditions'], scalars: ['active', 'succeeded', 'failed', 'completedIndexes', 'failedIndexes'] },
   },
 };
 
@@ -128,7 +133,7 @@ function templatesOf(group: string, o: Obj): unknown[] {
   }
 }
 
-/** A workload status as it reads back from the server: zeros of omitempty fields gone, counters filled in. */
+/** A workload status (kind as `group/Kind`) as it reads back from the server: zeros of omitempty fields gone, counters filled in. */
 export function storedStatus<T extends object>(kind: string, status: T): T {
   const s = WORKLOADS[kind]?.status;
   if (!s) return status;
@@ -143,7 +148,7 @@ export function typedRoundTrip(group: string, o: KubeObject): void {
   if (isObj(root.metadata)) shape(root.metadata, OBJECT_META);
   if (group === '' && o.kind === 'Pod') podSpec(root.spec);
   for (const t of templatesOf(group, root)) podTemplate(t);
-  const workload = group === 'apps' ? WORKLOADS[o.kind] : undefined;
+  const workload = WORKLOADS[`${group}/${o.kind}`];
   if (!workload) return;
   if (isObj(root.spec)) shape(root.spec, workload.spec);
   if (isObj(root.status)) shape(root.status, workload.status);

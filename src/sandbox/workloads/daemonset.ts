@@ -137,7 +137,7 @@ export class DaemonSetController extends WorkloadController<DaemonSet> {
       updatedNumberScheduled: scheduled.filter((p) => p.metadata.labels?.[REVISION_LABEL] === hash).length,
       observedGeneration: ds.metadata.generation,
     };
-    if (!sameJson(ds.status ?? {}, storedStatus('DaemonSet', status))) {
+    if (!sameJson(ds.status ?? {}, storedStatus('apps/DaemonSet', status))) {
       this.rt.store.update(this.rt.res('apps', 'DaemonSet'), { ...ds, status }, { ...OPTS, subresource: 'status' });
     }
     return scheduled.reduce<number | undefined>((m, p) => minDefined(m, untilAvailable(this.rt, p, minReady, now)), undefined);

@@ -131,7 +131,7 @@ export class StatefulSetController extends WorkloadController<StatefulSet> {
       updateRevision: update.metadata.name!,
       collisionCount: sts.status?.collisionCount ?? 0,
     };
-    if (!sameJson(sts.status ?? {}, storedStatus('StatefulSet', status))) {
+    if (!sameJson(sts.status ?? {}, storedStatus('apps/StatefulSet', status))) {
       this.rt.store.update(this.rt.res('apps', 'StatefulSet'), { ...sts, status }, { ...OPTS, subresource: 'status' });
     }
     return active.reduce<number | undefined>((m, p) => minDefined(m, untilAvailable(this.rt, p, minReady, now)), undefined);

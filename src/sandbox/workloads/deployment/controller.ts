@@ -384,7 +384,7 @@ export class DeploymentController extends WorkloadController<Deployment> {
    */
   private writeStatus(d: Deployment, status: DeploymentStatus, progressed = false, revision?: string): Deployment {
     const revisionMoves = revision !== undefined && d.metadata.annotations?.[REVISION] !== revision;
-    if (!revisionMoves && sameJson(d.status ?? {}, storedStatus('Deployment', status))) return d;
+    if (!revisionMoves && sameJson(d.status ?? {}, storedStatus('apps/Deployment', status))) return d;
     const next: Deployment = { ...d, status };
     if (revisionMoves) next.metadata = { ...d.metadata, annotations: { ...d.metadata.annotations, [REVISION]: revision } };
     const updated = this.rt.store.update(this.rt.res('apps', 'Deployment'), next, { ...OPTS, subresource: 'status' }) as Deployment;
