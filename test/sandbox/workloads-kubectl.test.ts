@@ -221,13 +221,19 @@ test('ScalingReplicaSet events word the old count as the deployment controller d
   const [first, second] = (await replicaSetsOf('ev'))
     .sort((a, b) => Number(a.metadata.annotations?.[REVISION]) - Number(b.metadata.annotations?.[REVISION]))
     .map((rs) => rs.metadata.name!);
-  const out = await ok(['get', 'events', '--field-selector', 'reason=ScalingReplicaSet,involvedObject.name=ev', '-o', 'jsonpath={range .items[*]}{.message}{"\\n"}{end}']);
-  const messages = out.trim().split('\n');
+  const events = JSON.parse(await ok(['get', 'events', '--field-selector', 'reason=ScalingReplicaSet,involvedObject.name=ev', '-o', 'json', '--show-managed-fields'])) as {
+    items: (KubeObject & { message: string; source: object; reportingComponent: string })[];
+  };
+  const messages = events.items.map((e) => e.message);
   assert.deepEqual(messages.slice(0, 2), [`Scaled up replica set ${first} from 0 to 2`, `Scaled up replica set ${first} from 2 to 3`]);
   assert.equal(messages[2], `Scaled up replica set ${second} from 0 to 1`);
   assert.ok(messages.includes(`Scaled down replica set ${first} from 3 to 2`), messages.join('\n'));
   assert.equal(messages.at(-1), `Scaled down replica set ${first} from 1 to 0`);
   for (const m of messages) assert.match(m, /^Scaled (up|down) replica set \S+ from \d+ to \d+$/);
+  // Written by kube-controller-manager's client for its deployment controller.
+  for (const e of events.items) {
+    assert.deepEqual([e.source, e.reportingComponent, managers(e)], [{ component: 'deployment-controller' }, 'deployment-controller', ['kube-controller-manager Update']]);
+  }
 });
 
 test('StatefulSet Pods carry generateName; a DaemonSet carries its template generation, moved by template changes only', { skip }, async () => {
