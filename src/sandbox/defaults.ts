@@ -90,14 +90,15 @@ function defaultPod(pod: KubeObject): void {
   setDefault(spec, 'serviceAccount', spec.serviceAccountName);
   setDefault(spec, 'priority', 0);
   setDefault(spec, 'preemptionPolicy', 'PreemptLowerPriority');
-  if (spec.tolerations === undefined) {
-    spec.tolerations = ['not-ready', 'unreachable'].map((t) => ({
-      key: `node.kubernetes.io/${t}`,
-      operator: 'Exists',
-      effect: 'NoExecute',
-      tolerationSeconds: 300,
-    }));
+  // DefaultTolerationSeconds: five minutes on a failing node, unless the Pod
+  // already tolerates that taint (an empty key or effect tolerates any).
+  const tolerations = objects(spec.tolerations);
+  for (const t of ['not-ready', 'unreachable']) {
+    const key = `node.kubernetes.io/${t}`;
+    const tolerated = tolerations.some((x) => (x.key === key || !x.key) && (x.effect === 'NoExecute' || !x.effect));
+    if (!tolerated) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
   }
+  spec.tolerations = tolerations;
 }
 
 /** Hands out Service cluster IPs and node ports, as the service registry's allocators do. */

@@ -281,8 +281,29 @@ test('StatefulSet Pods carry generateName; a DaemonSet carries its template gene
   await rolledOut('daemonset', 'agent');
   const pods = JSON.parse(await ok(['get', 'pods', '-l', 'app=agent', '-o', 'json'])) as { items: KubeObject[] };
   assert.ok(pods.items.length > 0);
+  const taint = (t: string, effect: string) => ({ key: `node.kubernetes.io/${t}`, operator: 'Exists', effect });
   for (const p of pods.items) {
     assert.equal(p.metadata.generateName, 'agent-');
     assert.equal(p.metadata.labels?.['pod-template-generation'], '2');
+    // The daemon tolerations, without a time limit; the admission default of 300s has nothing left to add.
+    assert.deepEqual((p.spec as { tolerations: unknown[] }).tolerations, [
+      taint('not-ready', 'NoExecute'),
+      taint('unreachable', 'NoExecute'),
+      taint('disk-pressure', 'NoSchedule'),
+      taint('memory-pressure', 'NoSchedule'),
+      taint('pid-pressure', 'NoSchedule'),
+      taint('unschedulable', 'NoSchedule'),
+    ]);
   }
+});
+
+test('a Pod with tolerations of its own still gets the five-minute ones for failing nodes', { skip }, async () => {
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'tolerant' }, spec: { containers: [{ name: 'c', image: 'example/c:1' }], tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }] } };
+  await ok(['create', '-f', '-'], JSON.stringify(pod));
+  const live = await get<{ spec: { tolerations: unknown[] } }>('pod', 'tolerant');
+  assert.deepEqual(live.spec.tolerations, [
+    { key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' },
+    { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+    { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+  ]);
 });

@@ -9,7 +9,7 @@ import { WorkloadController } from './controller.js';
 import type { EventRecorder } from './events.js';
 import { randomSuffix } from './hash.js';
 import { scaledValue, type IntOrString } from './intstr.js';
-import { CONTROLLER_MANAGER, isTerminating, sameJson, type LabelSelector, type Pod, type PodTemplateSpec } from './objects.js';
+import { CONTROLLER_MANAGER, isTerminating, sameJson, type LabelSelector, type Pod, type PodSpec, type PodTemplateSpec } from './objects.js';
 import { isNodeReady } from './nodes.js';
 import { isPodActive, isPodAvailable, isPodReady, podFromTemplate, untilAvailable } from './pods.js';
 import { minDefined } from './replicaset.js';
@@ -30,6 +30,33 @@ type DaemonSet = KubeObject & {
   };
   status?: Record<string, unknown> & { collisionCount?: number };
 };
+
+type Toleration = { key?: string; operator?: string; value?: string; effect?: string; tolerationSeconds?: number };
+
+/**
+ * The tolerations every daemon Pod gets, so node problems neither evict nor
+ * keep it off its node; each replaces a template toleration it matches
+ * (AddOrUpdateDaemonPodTolerations).
+ */
+function daemonTolerations(spec: PodSpec): Toleration[] {
+  const wanted: [string, string][] = [
+    ['not-ready', 'NoExecute'],
+    ['unreachable', 'NoExecute'],
+    ['disk-pressure', 'NoSchedule'],
+    ['memory-pressure', 'NoSchedule'],
+    ['pid-pressure', 'NoSchedule'],
+    ['unschedulable', 'NoSchedule'],
+    ...(spec.hostNetwork ? [['network-unavailable', 'NoSchedule'] as [string, string]] : []),
+  ];
+  const list = [...((spec.tolerations as Toleration[] | undefined) ?? [])];
+  for (const [taint, effect] of wanted) {
+    const t: Toleration = { key: `node.kubernetes.io/${taint}`, operator: 'Exists', effect };
+    const i = list.findIndex((x) => x.key === t.key && x.effect === effect && x.operator === 'Exists' && !x.value);
+    if (i >= 0) list[i] = t;
+    else list.push(t);
+  }
+  return list;
+}
 
 /** The node a daemon Pod is meant for: its affinity term, else where it runs. */
 function targetNode(pod: Pod): string | undefined {
@@ -103,6 +130,7 @@ export class DaemonSetController extends WorkloadController<DaemonSet> {
       // The template generation, not metadata.generation: other spec changes leave it alone.
       'pod-template-generation': ds.metadata.annotations?.[TEMPLATE_GENERATION] ?? '1',
     });
+    pod.spec.tolerations = daemonTolerations(pod.spec);
     pod.spec.affinity = {
       ...(pod.spec.affinity ?? {}),
       nodeAffinity: {
