@@ -70,6 +70,11 @@ function clone<T>(v: T): T {
   return structuredClone(v);
 }
 
+/** A write that leaves managedFields out keeps the stored ones. */
+function keepManagedFields(next: KubeObject, existing: KubeObject): void {
+  if (next.metadata.managedFields === undefined && existing.metadata.managedFields) next.metadata.managedFields = clone(existing.metadata.managedFields);
+}
+
 /** True when a write would store nothing new; managedFields timestamps alone do not count. */
 function sameContent(a: KubeObject, b: KubeObject): boolean {
   const norm = (o: KubeObject) => {
@@ -460,8 +465,16 @@ export class MemoryStore implements Store {
     const traits = this.traits(res);
     const kind = this.strategyKind(res);
     let next: KubeObject;
-    if (subresource === 'status' && !statusWriteTakesMetadata(kind)) {
+    if (subresource === 'status') {
       next = clone(existing);
+      if (statusWriteTakesMetadata(kind)) {
+        // The request's metadata too; everything else stays as stored, in the stored order.
+        const identity = clone(input);
+        this.normalizeIdentity(res, identity, existing.metadata.namespace);
+        next.metadata = identity.metadata;
+        keepManagedFields(next, existing);
+        prepareForStatusUpdate(kind, existing, next);
+      }
       if (input.status === undefined) delete next.status;
       else next.status = clone(input.status);
     } else if (subresource === 'finalize') {
@@ -471,19 +484,11 @@ export class MemoryStore implements Store {
     } else {
       next = clone(input);
       this.normalizeIdentity(res, next, existing.metadata.namespace);
-      if (subresource === 'status') {
-        // The request's metadata and .status over everything else as stored.
-        const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...stored } = existing;
-        for (const key of Object.keys(next)) if (!['metadata', 'status', 'apiVersion', 'kind'].includes(key)) delete next[key];
-        Object.assign(next, clone(stored));
-        prepareForStatusUpdate(kind, existing, next);
-      } else if (traits.statusSubresource) {
+      if (traits.statusSubresource) {
         if (existing.status === undefined) delete next.status;
         else next.status = clone(existing.status);
       }
-      if (next.metadata.managedFields === undefined && existing.metadata.managedFields) {
-        next.metadata.managedFields = clone(existing.metadata.managedFields);
-      }
+      keepManagedFields(next, existing);
     }
     const m = next.metadata;
     const e = existing.metadata;

@@ -138,16 +138,20 @@ test('a no-op update stores nothing and keeps the resourceVersion', () => {
   assert.equal(again.metadata.resourceVersion, d.metadata.resourceVersion);
 });
 
-test('status is a subresource: the main resource ignores .status, /status writes only .status', () => {
+test('status is a subresource: the main resource ignores .status, /status writes .status and, for workloads, metadata but labels', () => {
   const store = newStore();
   const deployments = res(store, 'apps', 'deployments');
   const d = store.create(deployments, deployment('web', { status: { replicas: 9 } }));
   assert.deepEqual(d.status, {}, 'create drops status');
   const main = store.update(deployments, { ...d, status: { replicas: 5 } });
   assert.deepEqual(main.status, {});
-  const st = store.update(deployments, { ...main, spec: { ...(main.spec as object), replicas: 7 }, status: { replicas: 1 } }, { subresource: 'status' });
+  const meta = { ...main.metadata, labels: { app: 'other' }, annotations: { note: 'from /status' } };
+  const st = store.update(deployments, { ...main, metadata: meta, spec: { ...(main.spec as object), replicas: 7 }, status: { replicas: 1 } }, { subresource: 'status' });
   assert.deepEqual(st.status, { replicas: 1 });
   assert.equal((st.spec as { replicas: number }).replicas, 2, '/status does not write spec');
+  assert.deepEqual([st.metadata.labels, st.metadata.annotations, st.metadata.generation], [{ app: 'web' }, { note: 'from /status' }, 1]);
+  // Fields keep the order of the Go type, spec before status, for clients that read the JSON as it comes.
+  assert.deepEqual(Object.keys(st), ['apiVersion', 'kind', 'metadata', 'spec', 'status']);
 });
 
 test('objects in a missing namespace are refused with 404', () => {
