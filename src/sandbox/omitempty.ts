@@ -4,8 +4,8 @@
 // without the tag are always there, at 0 when nothing set them. Clients that
 // send `annotations: {}`, `env: []` or `minReadySeconds: 0` therefore store
 // nothing new, and a fresh ReplicaSet reads `status: {replicas: 0}`.
-// The tables cover the workload kinds and the Pod spec they carry; fields of
-// other kinds keep what the client sent.
+// The tables cover object metadata, the apps workloads and Job, and the Pod
+// spec they carry; other fields keep what the client sent.
 import type { KubeObject } from './types.js';
 
 type Obj = Record<string, unknown>;
