@@ -90,14 +90,15 @@ function defaultPod(pod: KubeObject): void {
   setDefault(spec, 'serviceAccount', spec.serviceAccountName);
   setDefault(spec, 'priority', 0);
   setDefault(spec, 'preemptionPolicy', 'PreemptLowerPriority');
-  if (spec.tolerations === undefined) {
-    spec.tolerations = ['not-ready', 'unreachable'].map((t) => ({
-      key: `node.kubernetes.io/${t}`,
-      operator: 'Exists',
-      effect: 'NoExecute',
-      tolerationSeconds: 300,
-    }));
+  // DefaultTolerationSeconds: five minutes on a failing node, unless the Pod
+  // already tolerates that taint (an empty key or effect tolerates any).
+  const tolerations = objects(spec.tolerations);
+  for (const t of ['not-ready', 'unreachable']) {
+    const key = `node.kubernetes.io/${t}`;
+    const tolerated = tolerations.some((x) => (x.key === key || !x.key) && (x.effect === 'NoExecute' || !x.effect));
+    if (!tolerated) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
   }
+  spec.tolerations = tolerations;
 }
 
 /** Hands out Service cluster IPs and node ports, as the service registry's allocators do. */
@@ -232,8 +233,14 @@ export function applyDefaults(group: string, o: KubeObject, ctx: DefaultingConte
       setDefault(s, 'replicas', 1);
       setDefault(s, 'podManagementPolicy', 'OrderedReady');
       const us = obj(s, 'updateStrategy');
-      setDefault(us, 'type', 'RollingUpdate');
-      if (us.type === 'RollingUpdate') setDefault(obj(us, 'rollingUpdate'), 'partition', 0);
+      // rollingUpdate is added only along with a defaulted type: an explicit
+      // `type: RollingUpdate` alone stays so (SetDefaults_StatefulSet).
+      if (us.type === undefined || us.type === null || us.type === '') {
+        us.type = 'RollingUpdate';
+        setDefault(us, 'rollingUpdate', {});
+      }
+      const ru = us.rollingUpdate;
+      if (us.type === 'RollingUpdate' && ru !== null && typeof ru === 'object') setDefault(ru as Obj, 'partition', 0);
       setDefault(s, 'revisionHistoryLimit', 10);
       const retention = obj(s, 'persistentVolumeClaimRetentionPolicy');
       setDefault(retention, 'whenDeleted', 'Retain');

@@ -23,8 +23,10 @@ import {
   type FieldError,
 } from './errors.js';
 import { apiVersionOf, ResourceRegistry, storageKey, type ResourceTraits } from './resources.js';
+import { typedRoundTrip } from './omitempty.js';
 import { checkSelectableFields, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { StoreSnapshot } from './state.js';
+import { prepareForCreate, prepareForStatusUpdate, prepareForUpdate, statusWriteTakesMetadata, type StrategyKind } from './strategy.js';
 import type { DeleteOptions, KubeObject, ListOptions, ResourceType, Store, StoreEvent, WatchEventType, WriteOptions } from './types.js';
 import { QuantityError } from './quantity.js';
 import { canonicalizeQuantities, dropEmptyCollections, messageOf } from './typed-storage.js';
@@ -88,13 +90,9 @@ function clone<T>(v: T): T {
   return structuredClone(v);
 }
 
-/** Everything but metadata (and status, when status is a subresource) is "spec" for generation purposes. */
-function specChanged(a: KubeObject, b: KubeObject, statusIsSubresource: boolean): boolean {
-  const strip = (o: KubeObject) => {
-    const { metadata: _m, status, apiVersion: _a, kind: _k, ...rest } = o;
-    return JSON.stringify(statusIsSubresource ? rest : { ...rest, status });
-  };
-  return strip(a) !== strip(b);
+/** A write that leaves managedFields out keeps the stored ones. */
+function keepManagedFields(next: KubeObject, existing: KubeObject): void {
+  if (next.metadata.managedFields === undefined && existing.metadata.managedFields) next.metadata.managedFields = clone(existing.metadata.managedFields);
 }
 
 /** True when a write would store nothing new; managedFields timestamps alone do not count. */
@@ -416,6 +414,7 @@ export class MemoryStore implements Store {
     if (res.group === '' && res.kind === 'Secret') foldStringData(o);
     applyDefaults(res.group, o, { ...(old ? { old } : {}), services: this.services });
     if (schema) pruneAndDefault(o, schema as StructuralSchema);
+    else typedRoundTrip(res.group, o);
     const traits = this.traits(res);
     const errs: FieldError[] = validateObject({ group: res.group, nameRule: traits.nameRule, namespaced: res.namespaced }, o);
     if (schema) errs.push(...validateCustomResource(o, schema as ValueSchema));
@@ -468,8 +467,7 @@ export class MemoryStore implements Store {
     m.creationTimestamp = now;
     delete m.deletionTimestamp;
     delete m.deletionGracePeriodSeconds;
-    if (traits.generation) m.generation = 1;
-    else delete m.generation;
+    prepareForCreate(this.strategyKind(res), o);
     this.admit(res, o);
     if (m.name && this.getRaw(res, namespace, m.name)) throw alreadyExists(res, m.name);
     let stored = this.recordManagedFields(res, undefined, o, opts, now);
@@ -500,7 +498,6 @@ export class MemoryStore implements Store {
       throw conflict(res, name, `Precondition failed: UID in precondition: ${input.metadata.uid}, UID in object meta: ${existing.metadata.uid}`);
     }
     const next = this.nextVersion(res, existing, input, opts.subresource);
-    const traits = this.traits(res);
     if (next.metadata.deletionTimestamp) {
       const added = (next.metadata.finalizers ?? []).filter((f) => !(existing.metadata.finalizers ?? []).includes(f));
       if (added.length) {
@@ -508,9 +505,8 @@ export class MemoryStore implements Store {
       }
     }
     this.admit(res, next, existing);
-    if (traits.generation && specChanged(existing, next, traits.statusSubresource)) {
-      next.metadata.generation = (existing.metadata.generation ?? 0) + 1;
-    }
+    // The scale subresource writes the main resource through its strategy; /status and /finalize never move generation.
+    if (!opts.subresource || opts.subresource === 'scale') prepareForUpdate(this.strategyKind(res), existing, next);
     const now = nowTimestamp();
     const recorded = this.recordManagedFields(res, existing, next, opts, now);
     if (sameContent(existing, recorded)) return this.view(res, existing);
@@ -525,12 +521,25 @@ export class MemoryStore implements Store {
     return this.view(res, stored);
   }
 
+  private strategyKind(res: ResourceType): StrategyKind {
+    return { group: res.group, kind: res.kind, custom: this.registry.customSchema(res) !== undefined, generation: this.traits(res).generation };
+  }
+
   /** The object an update stores, before defaulting: what the subresource lets the caller change, over what is there. */
   private nextVersion(res: ResourceType, existing: KubeObject, input: KubeObject, subresource: string | undefined): KubeObject {
     const traits = this.traits(res);
+    const kind = this.strategyKind(res);
     let next: KubeObject;
     if (subresource === 'status') {
       next = clone(existing);
+      if (statusWriteTakesMetadata(kind)) {
+        // The request's metadata too; everything else stays as stored, in the stored order.
+        const identity = clone(input);
+        this.normalizeIdentity(res, identity, existing.metadata.namespace);
+        next.metadata = identity.metadata;
+        keepManagedFields(next, existing);
+        prepareForStatusUpdate(kind, existing, next);
+      }
       if (input.status === undefined) delete next.status;
       else next.status = clone(input.status);
     } else if (subresource === 'finalize') {
@@ -544,9 +553,7 @@ export class MemoryStore implements Store {
         if (existing.status === undefined) delete next.status;
         else next.status = clone(existing.status);
       }
-      if (next.metadata.managedFields === undefined && existing.metadata.managedFields) {
-        next.metadata.managedFields = clone(existing.metadata.managedFields);
-      }
+      keepManagedFields(next, existing);
     }
     const m = next.metadata;
     const e = existing.metadata;

@@ -111,16 +111,21 @@ test('a stale resourceVersion gets 409 Conflict with the real message; an empty 
   assert.deepEqual(forced.metadata.labels, { app: 'web' });
 });
 
-test('generation moves with the spec only; kinds without generation have none', () => {
+test("generation moves with the spec (and a Deployment's annotations) only; kinds without generation have none", () => {
   const store = newStore();
   const deployments = res(store, 'apps', 'deployments');
   const d = store.create(deployments, deployment('web'));
-  const relabelled = store.update(deployments, { ...d, metadata: { ...d.metadata, annotations: { a: 'b' } } });
+  const relabelled = store.update(deployments, { ...d, metadata: { ...d.metadata, labels: { app: 'web', tier: 'front' } } });
   assert.equal(relabelled.metadata.generation, 1);
-  const scaled = store.update(deployments, { ...relabelled, spec: { ...(relabelled.spec as object), replicas: 3 } });
-  assert.equal(scaled.metadata.generation, 2);
+  // A Deployment's annotations are copied to its ReplicaSets: the strategy counts them as spec.
+  const annotated = store.update(deployments, { ...relabelled, metadata: { ...relabelled.metadata, annotations: { a: 'b' } } });
+  assert.equal(annotated.metadata.generation, 2);
+  const scaled = store.update(deployments, { ...annotated, spec: { ...(annotated.spec as object), replicas: 3 } });
+  assert.equal(scaled.metadata.generation, 3);
   const withStatus = store.update(deployments, { ...scaled, status: { replicas: 3 } }, { subresource: 'status' });
-  assert.equal(withStatus.metadata.generation, 2);
+  assert.equal(withStatus.metadata.generation, 3);
+  const reordered = store.update(deployments, { ...withStatus, spec: Object.fromEntries(Object.entries(withStatus.spec as object).reverse()) });
+  assert.equal(reordered.metadata.generation, 3, 'the same spec in another key order is no change');
   const cm = store.create(res(store, '', 'configmaps'), configMap('cfg'));
   assert.equal(cm.metadata.generation, undefined);
 });
@@ -133,16 +138,20 @@ test('a no-op update stores nothing and keeps the resourceVersion', () => {
   assert.equal(again.metadata.resourceVersion, d.metadata.resourceVersion);
 });
 
-test('status is a subresource: the main resource ignores .status, /status writes only .status', () => {
+test('status is a subresource: the main resource ignores .status, /status writes .status and, for workloads, metadata but labels', () => {
   const store = newStore();
   const deployments = res(store, 'apps', 'deployments');
   const d = store.create(deployments, deployment('web', { status: { replicas: 9 } }));
   assert.deepEqual(d.status, {}, 'create drops status');
   const main = store.update(deployments, { ...d, status: { replicas: 5 } });
   assert.deepEqual(main.status, {});
-  const st = store.update(deployments, { ...main, spec: { ...(main.spec as object), replicas: 7 }, status: { replicas: 1 } }, { subresource: 'status' });
+  const meta = { ...main.metadata, labels: { app: 'other' }, annotations: { note: 'from /status' } };
+  const st = store.update(deployments, { ...main, metadata: meta, spec: { ...(main.spec as object), replicas: 7 }, status: { replicas: 1 } }, { subresource: 'status' });
   assert.deepEqual(st.status, { replicas: 1 });
   assert.equal((st.spec as { replicas: number }).replicas, 2, '/status does not write spec');
+  assert.deepEqual([st.metadata.labels, st.metadata.annotations, st.metadata.generation], [{ app: 'web' }, { note: 'from /status' }, 1]);
+  // Fields keep the order of the Go type, spec before status, for clients that read the JSON as it comes.
+  assert.deepEqual(Object.keys(st), ['apiVersion', 'kind', 'metadata', 'spec', 'status']);
 });
 
 test('objects in a missing namespace are refused with 404', () => {

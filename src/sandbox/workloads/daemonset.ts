@@ -2,12 +2,14 @@
 // nodeSelector allows, pinned by node-name affinity, and rolling updates that
 // keep at most maxUnavailable nodes without an available Pod.
 import type { KubeObject, StoreEvent } from '../types.js';
+import { storedStatus } from '../omitempty.js';
+import { TEMPLATE_GENERATION } from '../strategy.js';
 import { claim } from './claim.js';
 import { WorkloadController } from './controller.js';
 import type { EventRecorder } from './events.js';
 import { randomSuffix } from './hash.js';
 import { scaledValue, type IntOrString } from './intstr.js';
-import { CONTROLLER_MANAGER, isTerminating, sameJson, type LabelSelector, type Pod, type PodTemplateSpec } from './objects.js';
+import { CONTROLLER_MANAGER, isTerminating, sameJson, type LabelSelector, type Pod, type PodSpec, type PodTemplateSpec } from './objects.js';
 import { isNodeReady } from './nodes.js';
 import { isPodActive, isPodAvailable, isPodReady, podFromTemplate, untilAvailable } from './pods.js';
 import { minDefined } from './replicaset.js';
@@ -28,6 +30,33 @@ type DaemonSet = KubeObject & {
   };
   status?: Record<string, unknown> & { collisionCount?: number };
 };
+
+type Toleration = { key?: string; operator?: string; value?: string; effect?: string; tolerationSeconds?: number };
+
+/**
+ * The tolerations every daemon Pod gets, so node problems neither evict nor
+ * keep it off its node; each replaces a template toleration it matches
+ * (AddOrUpdateDaemonPodTolerations).
+ */
+function daemonTolerations(spec: PodSpec): Toleration[] {
+  const wanted: [string, string][] = [
+    ['not-ready', 'NoExecute'],
+    ['unreachable', 'NoExecute'],
+    ['disk-pressure', 'NoSchedule'],
+    ['memory-pressure', 'NoSchedule'],
+    ['pid-pressure', 'NoSchedule'],
+    ['unschedulable', 'NoSchedule'],
+    ...(spec.hostNetwork ? [['network-unavailable', 'NoSchedule'] as [string, string]] : []),
+  ];
+  const list = [...((spec.tolerations as Toleration[] | undefined) ?? [])];
+  for (const [taint, effect] of wanted) {
+    const t: Toleration = { key: `node.kubernetes.io/${taint}`, operator: 'Exists', effect };
+    const i = list.findIndex((x) => x.key === t.key && x.effect === effect && x.operator === 'Exists' && !x.value);
+    if (i >= 0) list[i] = t;
+    else list.push(t);
+  }
+  return list;
+}
 
 /** The node a daemon Pod is meant for: its affinity term, else where it runs. */
 function targetNode(pod: Pod): string | undefined {
@@ -98,8 +127,10 @@ export class DaemonSetController extends WorkloadController<DaemonSet> {
   private createPod(ds: DaemonSet, node: string, hash: string): void {
     const pod = podFromTemplate(ds.spec.template, ds, `${ds.metadata.name}-${randomSuffix()}`, {
       [REVISION_LABEL]: hash,
-      'pod-template-generation': String(ds.metadata.generation ?? 1),
+      // The template generation, not metadata.generation: other spec changes leave it alone.
+      'pod-template-generation': ds.metadata.annotations?.[TEMPLATE_GENERATION] ?? '1',
     });
+    pod.spec.tolerations = daemonTolerations(pod.spec);
     pod.spec.affinity = {
       ...(pod.spec.affinity ?? {}),
       nodeAffinity: {
@@ -134,7 +165,7 @@ export class DaemonSetController extends WorkloadController<DaemonSet> {
       updatedNumberScheduled: scheduled.filter((p) => p.metadata.labels?.[REVISION_LABEL] === hash).length,
       observedGeneration: ds.metadata.generation,
     };
-    if (!sameJson(ds.status ?? {}, status)) {
+    if (!sameJson(ds.status ?? {}, storedStatus('apps/DaemonSet', status))) {
       this.rt.store.update(this.rt.res('apps', 'DaemonSet'), { ...ds, status }, { ...OPTS, subresource: 'status' });
     }
     return scheduled.reduce<number | undefined>((m, p) => minDefined(m, untilAvailable(this.rt, p, minReady, now)), undefined);

@@ -2,12 +2,18 @@
 // distinct (object, reason, message, source), its count and lastTimestamp
 // bumped when the same thing happens again.
 import type { KubeObject } from '../types.js';
-import { nowIso } from './objects.js';
+import { CONTROLLER_MANAGER, nowIso } from './objects.js';
 import type { Runtime } from './runtime.js';
 
 export interface EventSource {
   component: string;
   host?: string;
+  /**
+   * The binary whose client writes the Event: its managedFields manager, taken
+   * from the user agent (default kube-controller-manager, whose controllers
+   * all share it).
+   */
+  manager?: string;
 }
 
 export type EventType = 'Normal' | 'Warning';
@@ -39,7 +45,7 @@ export class EventRecorder {
       if (existing) {
         existing.count = Number(existing.count ?? 1) + 1;
         existing.lastTimestamp = now;
-        this.rt.store.update(res, existing, { fieldManager: source.component });
+        this.rt.store.update(res, existing, { fieldManager: source.manager ?? CONTROLLER_MANAGER });
         return;
       }
       const name = `${obj.metadata.name}.${this.uniqueSuffix()}`;
@@ -61,7 +67,7 @@ export class EventRecorder {
           reportingComponent: source.component,
           reportingInstance: source.host ?? '',
         },
-        { fieldManager: source.component },
+        { fieldManager: source.manager ?? CONTROLLER_MANAGER },
       );
       this.seen.set(key, name);
     } catch {

@@ -1,6 +1,7 @@
 // Names and hashes in the shapes the real control plane produces, so that
 // objects in the sandbox read like objects in a cluster.
 import { randomInt } from 'node:crypto';
+import { canonicalJson } from '../semantic.js';
 
 /** The apiserver's alphabet for generated names: no vowels, no look-alikes (k8s.io/apimachinery/pkg/util/rand). */
 const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -26,18 +27,6 @@ function fnv32a(bytes: Uint8Array, seed = 0x811c9dc5): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h >>> 0;
-}
-
-/** JSON with sorted keys: the same template always gives the same bytes. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 /**

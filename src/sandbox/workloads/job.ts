@@ -1,6 +1,7 @@
 // The job controller: runs Pods until `completions` succeed (parallelism at a
 // time), or gives up after backoffLimit failures, with the conditions a 1.32
 // cluster writes (SuccessCriteriaMet/Complete, FailureTarget/Failed).
+import { storedStatus } from '../omitempty.js';
 import type { KubeObject } from '../types.js';
 import { claim } from './claim.js';
 import { WorkloadController } from './controller.js';
@@ -95,7 +96,7 @@ export class JobController extends WorkloadController<Job> {
       conditions,
     });
     if (!conditions.length) delete status.conditions;
-    if (!sameJson(job.status ?? {}, status)) {
+    if (!sameJson(job.status ?? {}, storedStatus('batch/Job', status))) {
       this.rt.store.update(this.rt.res('batch', 'Job'), { ...job, status }, { ...OPTS, subresource: 'status' });
     }
     return undefined;

@@ -392,7 +392,7 @@ export class Kubelet {
   }
 
   private containerEvent(pod: Pod, sim: PodSim, c: ContainerSim, type: EventType, reason: string, message: string): void {
-    this.events.record({ component: 'kubelet', host: sim.node }, pod, type, reason, message, `spec.containers{${c.spec.name}}`);
+    this.events.record({ component: 'kubelet', host: sim.node, manager: 'kubelet' }, pod, type, reason, message, `spec.containers{${c.spec.name}}`);
   }
 }
 

@@ -2,7 +2,7 @@
 // metadata helpers they share (selectors, owner references, conditions).
 import type { KubeObject, OwnerReference } from '../types.js';
 import { fromLabelSelectorObject, matchesLabels, type LabelSelectorObject } from '../selectors.js';
-import { canonicalJson } from './hash.js';
+import { canonicalJson } from '../semantic.js';
 import type { IntOrString } from './intstr.js';
 
 export type LabelSelector = LabelSelectorObject;

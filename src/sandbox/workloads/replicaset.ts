@@ -1,5 +1,6 @@
 // The replicaset controller: keeps spec.replicas active Pods and reports how
 // many are labelled, ready and available (pkg/controller/replicaset).
+import { storedStatus } from '../omitempty.js';
 import { claim } from './claim.js';
 import { WorkloadController } from './controller.js';
 import type { EventRecorder } from './events.js';
@@ -89,7 +90,7 @@ export class ReplicaSetController extends WorkloadController<ReplicaSet> {
       availableReplicas: pods.filter((p) => isPodAvailable(this.rt, p, minReady, now)).length,
       observedGeneration: rs.metadata.generation,
     };
-    if (!sameJson(rs.status ?? {}, status)) {
+    if (!sameJson(rs.status ?? {}, storedStatus('apps/ReplicaSet', status))) {
       const current = this.rt.cache.get('apps', 'ReplicaSet', rs.metadata.namespace, rs.metadata.name!) ?? rs;
       this.rt.store.update(this.rt.res('apps', 'ReplicaSet'), { ...current, status }, { ...OPTS, subresource: 'status' });
     }

@@ -7,7 +7,7 @@ import { isNodeReady } from './nodes.js';
 import type { ReconcileResult, Runtime } from './runtime.js';
 
 const NAME = 'scheduler';
-const SOURCE = { component: 'default-scheduler' };
+const SOURCE = { component: 'default-scheduler', manager: 'kube-scheduler' };
 const OPTS = { fieldManager: 'kube-scheduler' };
 
 export class Scheduler {

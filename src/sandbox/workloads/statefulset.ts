@@ -2,6 +2,7 @@
 // order, each Ready before the next; removed from the highest ordinal; rolling
 // updates from the highest ordinal down to the partition, one Pod at a time.
 import type { KubeObject } from '../types.js';
+import { storedStatus } from '../omitempty.js';
 import { claim } from './claim.js';
 import { WorkloadController } from './controller.js';
 import type { EventRecorder } from './events.js';
@@ -93,7 +94,6 @@ export class StatefulSetController extends WorkloadController<StatefulSet> {
       'statefulset.kubernetes.io/pod-name': name,
       'apps.kubernetes.io/pod-index': String(ordinal),
     });
-    delete pod.metadata.generateName;
     pod.spec.hostname = name;
     if (sts.spec.serviceName) pod.spec.subdomain = sts.spec.serviceName;
     this.rt.store.create(this.rt.res('', 'Pod'), pod, OPTS);
@@ -131,7 +131,7 @@ export class StatefulSetController extends WorkloadController<StatefulSet> {
       updateRevision: update.metadata.name!,
       collisionCount: sts.status?.collisionCount ?? 0,
     };
-    if (!sameJson(sts.status ?? {}, status)) {
+    if (!sameJson(sts.status ?? {}, storedStatus('apps/StatefulSet', status))) {
       this.rt.store.update(this.rt.res('apps', 'StatefulSet'), { ...sts, status }, { ...OPTS, subresource: 'status' });
     }
     return active.reduce<number | undefined>((m, p) => minDefined(m, untilAvailable(this.rt, p, minReady, now)), undefined);

@@ -1,5 +1,6 @@
 // The deployment controller: Deployment -> ReplicaSets, following
 // pkg/controller/deployment (sync.go, rolling.go, recreate.go, progress.go).
+import { storedStatus } from '../../omitempty.js';
 import type { StoreEvent } from '../../types.js';
 import { claim } from '../claim.js';
 import { WorkloadController } from '../controller.js';
@@ -138,26 +139,28 @@ export class DeploymentController extends WorkloadController<Deployment> {
   /**
    * Finds the new ReplicaSet (creating it when asked), brings its revision to
    * one above every old one, and mirrors that revision on the Deployment
-   * (getAllReplicaSetsAndSyncRevision).
+   * (getAllReplicaSetsAndSyncRevision / getNewReplicaSet). The Deployment's
+   * revision annotation goes through the status subresource, with the
+   * Progressing condition, as the controller's UpdateStatus sends both.
    */
   private replicaSets(d: Deployment, rsList: ReplicaSet[], create: boolean): { d: Deployment; newRS?: ReplicaSet; oldRSs: ReplicaSet[] } {
     const existing = findNewReplicaSet(d, rsList);
     const oldRSs = rsList.filter((rs) => rs !== existing);
     const newRevision = maxRevision(oldRSs) + 1;
     const rsRes = this.rt.res('apps', 'ReplicaSet');
+    const deadline = d.spec.progressDeadlineSeconds !== undefined;
     if (existing) {
-      let rs = structuredClone(existing);
+      const rs = structuredClone(existing);
       const minReadyChanged = (rs.spec.minReadySeconds ?? 0) !== (d.spec.minReadySeconds ?? 0);
       if (setNewReplicaSetAnnotations(d, rs, newRevision, true) || minReadyChanged) {
+        // The Deployment takes the revision on its next sync, which this write triggers.
         rs.spec.minReadySeconds = d.spec.minReadySeconds ?? 0;
-        rs = this.rt.store.update(rsRes, rs, OPTS) as ReplicaSet;
+        return { d, newRS: this.rt.store.update(rsRes, rs, OPTS) as ReplicaSet, oldRSs };
       }
-      d = this.setRevision(d, rs.metadata.annotations?.[REVISION] ?? String(newRevision));
-      if (d.spec.progressDeadlineSeconds !== undefined && !getCondition(d.status?.conditions, 'Progressing')) {
-        const status = structuredClone(d.status ?? {});
-        setDeploymentCondition(status, newCondition('Progressing', 'True', Reason.FoundNewRS, `Found new replica set "${rs.metadata.name}"`));
-        d = this.writeStatus(d, status, true);
-      }
+      const status = structuredClone(d.status ?? {});
+      const found = deadline && !getCondition(d.status?.conditions, 'Progressing');
+      if (found) setDeploymentCondition(status, newCondition('Progressing', 'True', Reason.FoundNewRS, `Found new replica set "${rs.metadata.name}"`));
+      d = this.writeStatus(d, status, found, rs.metadata.annotations?.[REVISION]);
       return { d, newRS: rs, oldRSs };
     }
     if (!create) return { d, oldRSs };
@@ -181,23 +184,28 @@ export class DeploymentController extends WorkloadController<Deployment> {
     setNewReplicaSetAnnotations(d, rs, newRevision, false);
     rs.spec.replicas = newRSNewReplicas(d, [...oldRSs, rs], rs);
     let created: ReplicaSet;
+    let alreadyExists = false;
     try {
       created = this.rt.store.create(rsRes, rs, OPTS) as ReplicaSet;
     } catch (err) {
       const clash = this.rt.cache.get<ReplicaSet>('apps', 'ReplicaSet', d.metadata.namespace, rs.metadata.name!);
       if (!clash) throw err;
-      if (controllerOf(clash)?.uid === d.metadata.uid && sameTemplate(d, clash)) return { d, newRS: clash, oldRSs };
-      // A different template hashed to the same name: bump collisionCount so the next hash differs.
-      this.writeStatus(d, { ...d.status, collisionCount: (d.status?.collisionCount ?? 0) + 1 });
-      throw err;
+      if (controllerOf(clash)?.uid !== d.metadata.uid || !sameTemplate(d, clash)) {
+        // A different template hashed to the same name: bump collisionCount so the next hash differs.
+        this.writeStatus(d, { ...d.status, collisionCount: (d.status?.collisionCount ?? 0) + 1 });
+        throw err;
+      }
+      created = clash;
+      alreadyExists = true;
     }
-    if (specReplicas(created) > 0) {
-      this.events.record(SOURCE, d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${created.metadata.name} to ${specReplicas(created)}`);
+    if (!alreadyExists && specReplicas(created) > 0) {
+      this.events.record(SOURCE, d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${created.metadata.name} from 0 to ${specReplicas(created)}`);
     }
-    d = this.setRevision(d, String(newRevision));
     const status = structuredClone(d.status ?? {});
-    setDeploymentCondition(status, newCondition('Progressing', 'True', Reason.NewRSCreated, `Created new replica set "${created.metadata.name}"`));
-    d = this.writeStatus(d, status, true);
+    if (!alreadyExists && deadline) {
+      setDeploymentCondition(status, newCondition('Progressing', 'True', Reason.NewRSCreated, `Created new replica set "${created.metadata.name}"`));
+    }
+    d = this.writeStatus(d, status, !alreadyExists && deadline, String(newRevision));
     return { d, newRS: created, oldRSs };
   }
 
@@ -275,7 +283,7 @@ export class DeploymentController extends WorkloadController<Deployment> {
     const updated = this.rt.store.update(this.rt.res('apps', 'ReplicaSet'), copy, OPTS) as ReplicaSet;
     if (from !== size) {
       const op = from < size ? 'up' : 'down';
-      this.events.record(SOURCE, d, 'Normal', 'ScalingReplicaSet', `Scaled ${op} replica set ${rs.metadata.name} to ${size} from ${from}`);
+      this.events.record(SOURCE, d, 'Normal', 'ScalingReplicaSet', `Scaled ${op} replica set ${rs.metadata.name} from ${from} to ${size}`);
     }
     return { scaled: from !== size, rs: updated };
   }
@@ -320,7 +328,7 @@ export class DeploymentController extends WorkloadController<Deployment> {
     const deadline = d.spec.progressDeadlineSeconds;
     if (deadline === undefined) removeCondition(status, 'Progressing');
     const current = getCondition(status.conditions, 'Progressing');
-    const completeBefore = status.replicas === status.updatedReplicas && current?.reason === Reason.NewRSAvailable;
+    const completeBefore = (status.replicas ?? 0) === (status.updatedReplicas ?? 0) && current?.reason === Reason.NewRSAvailable;
     const rsName = newRS?.metadata.name;
     let moved = false;
     if (deadline !== undefined && !completeBefore) {
@@ -369,17 +377,17 @@ export class DeploymentController extends WorkloadController<Deployment> {
     return Math.max(0, since + this.rt.scaled(deadline) - Date.now()) + 1;
   }
 
-  private setRevision(d: Deployment, revision: string): Deployment {
-    if (d.metadata.annotations?.[REVISION] === revision) return d;
-    const copy = structuredClone(d);
-    copy.metadata.annotations = { ...(copy.metadata.annotations ?? {}), [REVISION]: revision };
-    return this.rt.store.update(this.rt.res('apps', 'Deployment'), copy, OPTS) as Deployment;
-  }
-
-  /** Writes status when it changed; `progressed` records that the Progressing condition moved just now. */
-  private writeStatus(d: Deployment, status: DeploymentStatus, progressed = false): Deployment {
-    if (sameJson(d.status ?? {}, status)) return d;
-    const updated = this.rt.store.update(this.rt.res('apps', 'Deployment'), { ...d, status }, { ...OPTS, subresource: 'status' }) as Deployment;
+  /**
+   * Writes status when it changed, with the revision annotation when one is
+   * given and differs; `progressed` records that the Progressing condition
+   * moved just now.
+   */
+  private writeStatus(d: Deployment, status: DeploymentStatus, progressed = false, revision?: string): Deployment {
+    const revisionMoves = revision !== undefined && d.metadata.annotations?.[REVISION] !== revision;
+    if (!revisionMoves && sameJson(d.status ?? {}, storedStatus('apps/Deployment', status))) return d;
+    const next: Deployment = { ...d, status };
+    if (revisionMoves) next.metadata = { ...d.metadata, annotations: { ...d.metadata.annotations, [REVISION]: revision } };
+    const updated = this.rt.store.update(this.rt.res('apps', 'Deployment'), next, { ...OPTS, subresource: 'status' }) as Deployment;
     if (progressed) this.lastProgress.set(d.metadata.uid ?? '', Date.now());
     return updated;
   }

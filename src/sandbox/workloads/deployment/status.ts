@@ -60,7 +60,8 @@ export function calculateStatus(all: ReplicaSet[], newRS: ReplicaSet | undefined
 /** Every replica updated and available, and nothing old left (deploymentutil.DeploymentComplete). */
 export function isComplete(d: Deployment, s: DeploymentStatus): boolean {
   const r = replicasOf(d);
-  return s.updatedReplicas === r && s.replicas === r && s.availableReplicas === r && (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0);
+  // A stored status leaves zero counts out.
+  return (s.updatedReplicas ?? 0) === r && (s.replicas ?? 0) === r && (s.availableReplicas ?? 0) === r && (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0);
 }
 
 /** Some count moved in the right direction since the last status (deploymentutil.DeploymentProgressing). */

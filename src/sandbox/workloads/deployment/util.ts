@@ -1,7 +1,7 @@
 // The arithmetic of the deployment controller (deploymentutil): how many Pods
 // a rollout may add or must keep, which ReplicaSet is new, how a resize is
 // shared out. Pure functions over objects, so they can be tested alone.
-import { canonicalJson } from '../hash.js';
+import { semanticEqual } from '../../semantic.js';
 import { resolveFenceposts } from '../intstr.js';
 import { templateWithoutLabel, type Deployment, type ReplicaSet } from '../objects.js';
 
@@ -71,11 +71,9 @@ export function byCreation(a: ReplicaSet, b: ReplicaSet): number {
   return created(a).localeCompare(created(b)) || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '');
 }
 
+/** The templates are semantically equal but for the hash label (EqualIgnoreHash). */
 export function sameTemplate(d: Deployment, rs: ReplicaSet): boolean {
-  return (
-    canonicalJson(templateWithoutLabel(d.spec.template, HASH_LABEL)) ===
-    canonicalJson(templateWithoutLabel(rs.spec.template, HASH_LABEL))
-  );
+  return semanticEqual(templateWithoutLabel(d.spec.template, HASH_LABEL), templateWithoutLabel(rs.spec.template, HASH_LABEL), true);
 }
 
 /** The oldest ReplicaSet whose template is the Deployment's (FindNewReplicaSet). */
