@@ -35,7 +35,7 @@ export function summary(entries, given) {
   const c = countRecord(entries);
   if (!given) {
     return [
-      `e2e: ${c.ranOnSandbox} tests ran against sandboxes; ${c.sandboxOnly} of them need sandbox hooks and are skipped when GDEPLOY_TEST_KUBECONFIG names a cluster`,
+      `e2e: ${c.ranOnSandbox} tests ran against sandboxes through the cluster fixture; ${c.sandboxOnly} tests need sandbox hooks (skipped when GDEPLOY_TEST_KUBECONFIG names a cluster)`,
     ];
   }
   const total = c.ranOnGiven + c.skipped;

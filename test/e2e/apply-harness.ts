@@ -22,7 +22,10 @@ export function run(cmd: string, args: string[], input?: string): Promise<Run> {
     child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? '');
+    // A command that exits before reading its input closes the pipe: its exit code says what happened, not an EPIPE here.
+    child.stdin.on('error', () => undefined);
+    if (input) child.stdin.end(input);
+    else child.stdin.end();
   });
 }
 

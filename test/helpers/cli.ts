@@ -45,6 +45,9 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
-    child.stdin.end(opts.input ?? '');
+    // A command that exits before reading its input closes the pipe: its exit code says what happened, not an EPIPE here.
+    child.stdin.on('error', () => undefined);
+    if (opts.input) child.stdin.end(opts.input);
+    else child.stdin.end();
   });
 }

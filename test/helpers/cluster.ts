@@ -28,6 +28,9 @@
 //     c.group()                                     // an API group for the test's CRDs, <random>.gd-e2e.example.com;
 //                                                   //   every CRD of it is deleted after
 //     c.sandbox                                     // the sandbox and its hooks; undefined on a given cluster
+//     const dev = await c.namespaceUser(ns)          // { kubeconfig, user } that may act in ns and nowhere else:
+//                                                   //   a ServiceAccount bound to a namespaced Role on a given cluster
+//                                                   //   (a sandbox started with clientCertificates: a confined certificate)
 //     if (!(await c.enforcesRbac())) return c.skip(t, 'the cluster does not enforce RBAC');
 //   });
 //   test('...', { skip: sandboxOnly('fault hooks') }, async (t) => { ... });  // skipped, saying why, on a given cluster
@@ -81,8 +84,8 @@ interface Hooks {
 }
 
 export interface ClusterOptions {
-  /** How to start the sandbox; ignored on a given cluster. */
-  sandbox?: SandboxOptions;
+  /** How to start the sandbox (given the test's namespace, when a function); ignored on a given cluster. */
+  sandbox?: SandboxOptions | ((ns: string) => SandboxOptions);
 }
 
 export interface Cluster {
@@ -120,7 +123,14 @@ export interface Cluster {
    * (no client certificate of the admin's), its context namespace `namespace`.
    */
   kubeconfigWithToken(token: string, namespace?: string): string;
-  /** Whether the cluster refuses what a ServiceAccount's RBAC does not allow (sandboxes do only with scoped tokens). */
+  /**
+   * A user that may do everything in `namespace` (default: ns) and nothing
+   * elsewhere: on a given cluster a ServiceAccount bound there to a Role of
+   * every verb on every resource, its token in the kubeconfig; on a sandbox
+   * (started with clientCertificates) a certificate confined the same way.
+   */
+  namespaceUser(namespace?: string): Promise<{ kubeconfig: string; user: string }>;
+  /** Whether the cluster refuses what namespaceUser's RBAC does not allow (a sandbox does when started with clientCertificates). */
   enforcesRbac(): Promise<boolean>;
   /** Skips the test at run time: the given cluster cannot do what it needs. Return right after. */
   skip(t: Hooks, reason: string): void;
@@ -168,15 +178,16 @@ interface Server {
 
 /** One test's cluster: a sandbox started for it, or the given cluster. */
 export async function cluster(t: Hooks, opts: ClusterOptions = {}): Promise<Cluster> {
-  if (ON_GIVEN_CLUSTER) return attach(t, givenServer());
-  const sandbox = await startSandbox({ readyDelayMs: 0, ...opts.sandbox });
+  const ns = namespaceOf(t.name);
+  if (ON_GIVEN_CLUSTER) return attach(t, givenServer(), ns);
+  const sandbox = await startSandbox({ readyDelayMs: 0, ...(typeof opts.sandbox === 'function' ? opts.sandbox(ns) : opts.sandbox) });
   let stopped = false;
   const stop = async () => {
     if (!stopped) await sandbox.stop();
     stopped = true;
   };
   try {
-    return await attach(t, { kubeconfig: sandbox.kubeconfigPath, sandbox, private: true }, stop);
+    return await attach(t, { kubeconfig: sandbox.kubeconfigPath, sandbox, private: true }, ns, stop);
   } catch (err) {
     await stop();
     throw err;
@@ -187,7 +198,7 @@ export async function cluster(t: Hooks, opts: ClusterOptions = {}): Promise<Clus
  * One sandbox for all the tests of a file (started in `before`, stopped in
  * `after`), or the given cluster; each test still gets a namespace of its own.
  */
-export function sharedCluster(opts: ClusterOptions = {}): { cluster(t: Hooks): Promise<Cluster>; readonly sandbox: Sandbox | undefined } {
+export function sharedCluster(opts: { sandbox?: SandboxOptions } = {}): { cluster(t: Hooks): Promise<Cluster>; readonly sandbox: Sandbox | undefined } {
   let sandbox: Sandbox | undefined;
   if (!ON_GIVEN_CLUSTER) {
     before(async () => {
@@ -202,9 +213,9 @@ export function sharedCluster(opts: ClusterOptions = {}): { cluster(t: Hooks): P
       return sandbox;
     },
     cluster(t) {
-      if (ON_GIVEN_CLUSTER) return attach(t, givenServer());
+      if (ON_GIVEN_CLUSTER) return attach(t, givenServer(), namespaceOf(t.name));
       if (!sandbox) throw new Error('the shared sandbox starts in before()');
-      return attach(t, { kubeconfig: sandbox.kubeconfigPath, sandbox, private: false });
+      return attach(t, { kubeconfig: sandbox.kubeconfigPath, sandbox, private: false }, namespaceOf(t.name));
     },
   };
 }
@@ -218,10 +229,13 @@ function givenServer(): Server {
   return given;
 }
 
-async function attach(t: Hooks, server: Server, stopServer?: () => Promise<void>): Promise<Cluster> {
+/** A namespace name of the test's own: gd-e2e-<test>-<random>, a DNS label. */
+function namespaceOf(test: string): string {
+  return `gd-e2e-${slugOf(test)}-${random(5)}`;
+}
+
+async function attach(t: Hooks, server: Server, ns: string, stopServer?: () => Promise<void>): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), 'gdeploy-e2e-'));
-  const slug = slugOf(t.name);
-  const ns = `gd-e2e-${slug}-${random(5)}`;
   const namespaces: string[] = [];
   const clusterObjects: { kind: ClusterKind; name: string }[] = [];
   const groups: string[] = [];
@@ -313,7 +327,7 @@ async function attach(t: Hooks, server: Server, stopServer?: () => Promise<void>
       children.add(bg);
       return bg;
     },
-    namespace: (base) => makeNamespace(`gd-e2e-${base ? slugOf(base) : slug}-${random(5)}`),
+    namespace: (base) => makeNamespace(namespaceOf(base ?? t.name)),
     clusterName(kind, base) {
       const name = `gd-e2e-${slugOf(base)}-${random(5)}`;
       if (kind === 'Namespace') namespaces.push(name);
@@ -331,6 +345,47 @@ async function attach(t: Hooks, server: Server, stopServer?: () => Promise<void>
       const withToken = { ...config, users: [{ name: context.context.user, user: { token } }], contexts: [{ ...context, context: { ...context.context, namespace } }] };
       writeFileSync(path, yaml.dump(withToken, { lineWidth: -1, noRefs: true }), { mode: 0o600 });
       return path;
+    },
+    async namespaceUser(namespace = ns) {
+      const sa = 'gd-e2e-deployer';
+      const user = `system:serviceaccount:${namespace}:${sa}`;
+      const path = join(dir, `${namespace}-user.kubeconfig`);
+      if (server.sandbox) {
+        const cert = server.sandbox.issueClientCertificate({ user, namespace });
+        const [context] = config.contexts;
+        const confined = {
+          ...config,
+          users: [{ name: context.context.user, user: { 'client-certificate-data': Buffer.from(cert.certPem).toString('base64'), 'client-key-data': Buffer.from(cert.keyPem).toString('base64') } }],
+          contexts: [{ ...context, context: { ...context.context, namespace } }],
+        };
+        writeFileSync(path, yaml.dump(confined, { lineWidth: -1, noRefs: true }), { mode: 0o600 });
+        return { kubeconfig: path, user };
+      }
+      const rbac = { apiGroups: ['*'], resources: ['*'], verbs: ['*'] };
+      await c.create(
+        [
+          { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa, namespace } },
+          { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: sa, namespace }, rules: [rbac] },
+          {
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'RoleBinding',
+            metadata: { name: sa, namespace },
+            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: sa },
+            subjects: [{ kind: 'ServiceAccount', name: sa, namespace }],
+          },
+        ]
+          .map((o) => yaml.dump(o))
+          .join('---\n'),
+      );
+      const token = await kubectl(['create', 'token', sa, '-n', namespace, '--duration=2h']);
+      if (token.code !== 0) throw new Error(`kubectl create token: ${token.stderr}`);
+      const kubeconfigPath = c.kubeconfigWithToken(token.stdout.trim(), namespace);
+      // RBAC takes a moment to see a new binding.
+      await until(`${user} may act in ${namespace}`, async () => {
+        const r = await run(KUBECTL, ['--kubeconfig', kubeconfigPath, 'auth', 'can-i', 'create', 'configmaps'], { env: { KUBECONFIG: '' } });
+        return r.stdout.trim() === 'yes';
+      });
+      return { kubeconfig: kubeconfigPath, user };
     },
     enforcesRbac: () => (rbac ??= probeRbac(c)),
     skip(tc, reason) {
@@ -420,6 +475,8 @@ async function deleteAll(kube: Kube, namespaces: string[], objects: { kind: Clus
  * be refused a read of this namespace's ConfigMaps.
  */
 async function probeRbac(c: Cluster): Promise<boolean> {
+  // A sandbox confines the certificates namespaceUser issues when it authenticates clients by certificate.
+  if (c.sandbox) return c.sandbox.kubeconfig.includes('client-certificate-data');
   const sa = 'gd-e2e-rbac-probe';
   const created = await c.kubectl(['create', 'serviceaccount', sa]);
   if (created.code !== 0) throw new Error(`kubectl create serviceaccount: ${created.stderr}`);
