@@ -28,7 +28,7 @@
 //     c.group()                                     // an API group for the test's CRDs, <random>.gd-e2e.example.com;
 //                                                   //   every CRD of it is deleted after
 //     c.sandbox                                     // the sandbox and its hooks; undefined on a given cluster
-//     const dev = await c.namespaceUser(ns)          // { kubeconfig, user } that may act in ns and nowhere else:
+//     const dev = await c.namespaceUser(ns, opts?)   // { kubeconfig, user } that may act in ns and nowhere else:
 //                                                   //   a ServiceAccount bound to a namespaced Role on a given cluster
 //                                                   //   (a sandbox started with clientCertificates: a confined certificate)
 //     if (!(await c.enforcesRbac())) return c.skip(t, 'the cluster does not enforce RBAC');
@@ -128,8 +128,9 @@ export interface Cluster {
    * elsewhere: on a given cluster a ServiceAccount bound there to a Role of
    * every verb on every resource, its token in the kubeconfig; on a sandbox
    * (started with clientCertificates) a certificate confined the same way.
+   * On a given cluster `rules` can narrow the Role (a sandbox knows no other).
    */
-  namespaceUser(namespace?: string): Promise<{ kubeconfig: string; user: string }>;
+  namespaceUser(namespace?: string, opts?: { name?: string; rules?: RbacRule[] }): Promise<{ kubeconfig: string; user: string }>;
   /** Whether the cluster refuses what namespaceUser's RBAC does not allow (a sandbox does when started with clientCertificates). */
   enforcesRbac(): Promise<boolean>;
   /** Skips the test at run time: the given cluster cannot do what it needs. Return right after. */
@@ -145,6 +146,14 @@ export interface Background {
    */
   waitFor(pattern: RegExp | ((out: string) => boolean), from?: number, timeoutMs?: number): Promise<string>;
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** One rule of an RBAC Role. */
+export interface RbacRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
 }
 
 /** Cluster-scoped kinds tests make, and where they are served. */
@@ -346,11 +355,11 @@ async function attach(t: Hooks, server: Server, ns: string, stopServer?: () => P
       writeFileSync(path, yaml.dump(withToken, { lineWidth: -1, noRefs: true }), { mode: 0o600 });
       return path;
     },
-    async namespaceUser(namespace = ns) {
-      const sa = 'gd-e2e-deployer';
+    async namespaceUser(namespace = ns, { name: sa = 'gd-e2e-deployer', rules = [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }] } = {}) {
       const user = `system:serviceaccount:${namespace}:${sa}`;
       const path = join(dir, `${namespace}-user.kubeconfig`);
       if (server.sandbox) {
+        if (rules.length !== 1 || rules[0]!.verbs[0] !== '*') throw new Error('a sandbox confines a user to a namespace, not to narrower rules');
         const cert = server.sandbox.issueClientCertificate({ user, namespace });
         const [context] = config.contexts;
         const confined = {
@@ -361,11 +370,10 @@ async function attach(t: Hooks, server: Server, ns: string, stopServer?: () => P
         writeFileSync(path, yaml.dump(confined, { lineWidth: -1, noRefs: true }), { mode: 0o600 });
         return { kubeconfig: path, user };
       }
-      const rbac = { apiGroups: ['*'], resources: ['*'], verbs: ['*'] };
       await c.create(
         [
           { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa, namespace } },
-          { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: sa, namespace }, rules: [rbac] },
+          { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: sa, namespace }, rules },
           {
             apiVersion: 'rbac.authorization.k8s.io/v1',
             kind: 'RoleBinding',
