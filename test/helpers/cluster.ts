@@ -263,7 +263,7 @@ async function attach(t: Hooks, server: Server, ns: string, stopServer?: () => P
       kube.close();
       await stopServer?.();
       rmSync(dir, { recursive: true, force: true });
-      record(skipped ? { kind: 'skipped', reason: skipped, test: t.name } : { kind: 'ran', test: t.name, on: server.sandbox ? 'sandbox' : 'given', namespaces, clusterObjects });
+      record(skipped ? { kind: 'skipped', reason: skipped, test: t.name } : { kind: 'ran', test: t.name, on: server.sandbox ? 'sandbox' : 'given', namespaces, clusterObjects, groups });
     }
   };
   t.after(cleanup);
@@ -515,7 +515,7 @@ function random(n: number): string {
 }
 
 type Entry =
-  | { kind: 'ran'; test: string; on: 'sandbox' | 'given'; namespaces: string[]; clusterObjects: { kind: string; name: string }[] }
+  | { kind: 'ran'; test: string; on: 'sandbox' | 'given'; namespaces: string[]; clusterObjects: { kind: string; name: string }[]; groups: string[] }
   | { kind: 'skipped'; reason: string; test?: string }
   | { kind: 'sandbox-only'; reason: string };
 
