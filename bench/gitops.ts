@@ -3,12 +3,18 @@
 // commits; and the wall time of `gdeploy rollback <sha>`. The tutorial's Flux
 // set-up polls every 5 s and reports nothing when the rollout ends.
 import { performance } from 'node:perf_hooks';
-import { gitopsCluster, helloWorldFlask, makeRepo } from '../test/helpers/gitrepo.js';
+import { cluster as testCluster } from '../test/helpers/cluster.js';
+import { helloWorldFlask, makeRepo } from '../test/helpers/gitrepo.js';
 import { median, report, timeItAsync } from './lib.js';
 
 const COMMITS = Number(process.env.BENCH_RUNS ?? 5);
 
-const cluster = await gitopsCluster();
+// The tests' cluster fixture, its clean-up run at the end (as a test's t.after hooks would be).
+const cleanups: (() => Promise<void> | void)[] = [];
+const cluster = await testCluster(
+  { name: 'bench gitops', after: (fn) => cleanups.push(fn), skip: () => undefined },
+  { sandbox: { timeFactor: 0.1 } },
+);
 const repo = await makeRepo();
 try {
   const tags = ['latest', 'v1'];
@@ -44,6 +50,6 @@ try {
     { name: 'gdeploy rollback <sha> (wall time, rollout included)', medianMs: median(rollbacks) },
   ]);
 } finally {
-  await cluster.close();
+  for (const fn of cleanups) await fn();
   await repo.cleanup();
 }

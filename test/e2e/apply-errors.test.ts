@@ -13,14 +13,14 @@ test('a conflict with another field manager fails that object only; --force-conf
 
   const r = await c.gdeploy(['apply', '-f', dir, '--no-wait']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /ConfigMap\/default\/shared apply failed: .*conflict.*"other".*\.data\.owner/s);
+  assert.match(r.stderr, new RegExp(`ConfigMap/${c.ns}/shared apply failed: .*conflict.*"other".*\\.data\\.owner`, 's'));
   assert.match(r.stdout, /^configmap\/own created$/m);
-  assert.equal((await c.get('configmap/shared', 'default'))!.data.owner, 'other', 'left untouched');
+  assert.equal((await c.get('configmap/shared'))!.data.owner, 'other', 'left untouched');
 
   const forced = await c.gdeploy(['apply', '-f', dir, '--no-wait', '--force-conflicts']);
   assert.equal(forced.code, 0, forced.stderr);
   assert.match(forced.stdout, /^configmap\/shared configured$/m);
-  const shared = await c.get('configmap/shared', 'default');
+  const shared = await c.get('configmap/shared');
   assert.equal(shared!.data.owner, 'gdeploy');
 });
 
@@ -30,7 +30,7 @@ test('bad YAML and an invalid object: nothing is applied', { skip: !HAVE_KUBECTL
   const r = await c.gdeploy(['apply', '-f', broken, '--no-wait']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /b\.yaml: document 2, line \d+/);
-  assert.equal(await c.get('configmap/first', 'default'), undefined);
+  assert.equal(await c.get('configmap/first'), undefined);
 
   const invalid = manifests(t, 'invalid', {
     'a.yaml': configMap('first', { a: '1' }),
@@ -38,7 +38,7 @@ test('bad YAML and an invalid object: nothing is applied', { skip: !HAVE_KUBECTL
   });
   const v = await c.gdeploy(['apply', '-f', invalid, '--no-wait']);
   assert.equal(v.code, 1);
-  assert.match(v.stderr, /Deployment\/default\/hello-world-flask \(\S*b\.yaml, document 1\) apply failed: .*replicas/);
-  assert.equal(await c.get('configmap/first', 'default'), undefined);
-  assert.equal(await c.get('configmap/gdeploy.invalid', 'default'), undefined, 'no inventory written either');
+  assert.match(v.stderr, new RegExp(`Deployment/${c.ns}/hello-world-flask \\(\\S*b\\.yaml, document 1\\) apply failed: .*replicas`));
+  assert.equal(await c.get('configmap/first'), undefined);
+  assert.equal(await c.get('configmap/gdeploy.invalid'), undefined, 'no inventory written either');
 });

@@ -1,6 +1,7 @@
-// gdeploy and kubectl agree: the same directory applied by `gdeploy apply` on
-// one sandbox and by `kubectl apply --server-side` on another leaves the same
-// objects, apart from what differs between any two clusters or field managers.
+// gdeploy and kubectl agree: the same directory applied by `gdeploy apply` in
+// one namespace (of one cluster) and by `kubectl apply --server-side` in
+// another leaves the same objects, apart from what differs between any two
+// namespaces, clusters or field managers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HAVE_KUBECTL, NO_KUBECTL, cluster, configMap, helloWorld, manifests } from './apply-harness.js';
@@ -17,24 +18,27 @@ stringData:
 data:
   user: YWRtaW4=
 `;
-const namespace = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n';
+const namespace = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`;
 
+/** The objects to compare, and where they are: the context namespace, or the Namespace the manifests make. */
 const OBJECTS = [
-  ['namespace/shop', undefined],
-  ['deployment/hello-world-flask', 'default'],
-  ['service/hello-world-flask', 'default'],
-  ['configmap/settings', 'default'],
-  ['configmap/in-shop', 'shop'],
-  ['secret/creds', 'default'],
+  ['namespace/SHOP', undefined],
+  ['deployment/hello-world-flask', 'NS'],
+  ['service/hello-world-flask', 'NS'],
+  ['configmap/settings', 'NS'],
+  ['configmap/in-shop', 'SHOP'],
+  ['secret/creds', 'NS'],
 ] as const;
 
 const GDEPLOY_LABELS = ['app.kubernetes.io/managed-by', 'gdeploy.dev/app'];
 
 type Json = Record<string, any>;
 
-/** Leaves out what two clusters or two field managers legitimately differ in. */
-function normalize(obj: Json): Json {
-  const o = structuredClone(obj);
+/** Leaves out what two namespaces, clusters or field managers legitimately differ in; `names` become placeholders. */
+function normalize(obj: Json, names: Record<string, string>): Json {
+  let text = JSON.stringify(obj);
+  for (const [name, placeholder] of Object.entries(names)) text = text.replaceAll(name, placeholder);
+  const o = JSON.parse(text);
   const m = o.metadata;
   for (const f of ['uid', 'resourceVersion', 'creationTimestamp']) delete m[f];
   for (const l of GDEPLOY_LABELS) delete m.labels?.[l];
@@ -61,24 +65,30 @@ function normalize(obj: Json): Json {
 
 test('gdeploy apply and kubectl apply --server-side leave the same objects', { skip: !HAVE_KUBECTL && NO_KUBECTL }, async (t) => {
   const [g, k] = await Promise.all([cluster(t), cluster(t)]);
-  const dir = manifests(t, 'shop', {
-    '0-namespace.yaml': namespace,
-    'deployment.yaml': helloWorld(),
-    'service.yaml': service,
-    'config.yaml': `${configMap('settings', { greeting: 'hello', count: '3' })}---\n${configMap('in-shop', { a: 'b' }, 'shop')}`,
-    'secret.yaml': secret,
-  });
-  const gr = await g.gdeploy(['apply', '-f', dir, '--no-wait']);
+  const shops = [g.clusterName('Namespace', 'shop'), k.clusterName('Namespace', 'shop')];
+  const dirs = shops.map((shop) =>
+    manifests(t, 'shop', {
+      '0-namespace.yaml': namespace(shop),
+      'deployment.yaml': helloWorld(),
+      'service.yaml': service,
+      'config.yaml': `${configMap('settings', { greeting: 'hello', count: '3' })}---\n${configMap('in-shop', { a: 'b' }, shop)}`,
+      'secret.yaml': secret,
+    }),
+  );
+  const gr = await g.gdeploy(['apply', '-f', dirs[0]!, '--no-wait']);
   assert.equal(gr.code, 0, gr.stderr);
-  const kr = await k.kubectl(['apply', '--server-side', '-f', dir]);
+  const kr = await k.kubectl(['apply', '--server-side', '-f', dirs[1]!]);
   assert.equal(kr.code, 0, kr.stderr);
-  for (const c of [g, k]) {
-    const r = await c.kubectl(['rollout', 'status', 'deployment/hello-world-flask', '--timeout=60s']);
-    assert.equal(r.code, 0, r.stderr);
-  }
-  for (const [name, ns] of OBJECTS) {
-    const [a, b] = await Promise.all([g.get(name, ns), k.get(name, ns)]);
-    assert.ok(a && b, `${name} exists in both`);
-    assert.deepEqual(normalize(a), normalize(b), `${name} differs`);
+  for (const c of [g, k]) await c.rolledOut('deployment/hello-world-flask');
+  const names = [g, k].map((c, i) => ({ [shops[i]!]: 'SHOP', [c.ns]: 'NS' }));
+  for (const [kindName, where] of OBJECTS) {
+    const [a, b] = await Promise.all(
+      [g, k].map((c, i) => {
+        const ns = where && (where === 'NS' ? c.ns : shops[i]!);
+        return c.get(kindName.replace('SHOP', shops[i]!), ns);
+      }),
+    );
+    assert.ok(a && b, `${kindName} exists in both`);
+    assert.deepEqual(normalize(a, names[0]!), normalize(b, names[1]!), `${kindName} differs`);
   }
 });

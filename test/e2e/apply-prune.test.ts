@@ -15,20 +15,20 @@ test('--prune deletes a removed object and nothing outside the inventory', { ski
   write(dir, { 'b.yaml': null });
   const noPrune = await c.gdeploy(['apply', '-f', dir, '--no-wait']);
   assert.equal(noPrune.code, 0, noPrune.stderr);
-  assert.ok(await c.get('configmap/drop', 'default'), 'without --prune nothing is deleted');
+  assert.ok(await c.get('configmap/drop'), 'without --prune nothing is deleted');
 
   const dry = await c.gdeploy(['apply', '-f', dir, '--no-wait', '--prune', '--dry-run']);
   assert.equal(dry.code, 0, dry.stderr);
   assert.match(dry.stdout, /^configmap\/drop pruned \(server dry run\)$/m);
-  assert.ok(await c.get('configmap/drop', 'default'), 'a dry run prunes nothing');
+  assert.ok(await c.get('configmap/drop'), 'a dry run prunes nothing');
 
   const pruned = await c.gdeploy(['apply', '-f', dir, '--no-wait', '--prune']);
   assert.equal(pruned.code, 0, pruned.stderr);
   assert.match(pruned.stdout, /^configmap\/drop pruned$/m);
   assert.match(pruned.stdout, /^configmap\/keep unchanged$/m);
-  assert.equal(await c.get('configmap/drop', 'default'), undefined);
-  assert.ok(await c.get('configmap/stray', 'default'), 'an object outside the inventory is never pruned');
-  assert.ok(await c.get('configmap/keep', 'default'));
+  assert.equal(await c.get('configmap/drop'), undefined);
+  assert.ok(await c.get('configmap/stray'), 'an object outside the inventory is never pruned');
+  assert.ok(await c.get('configmap/keep'));
 });
 
 test('no prune when loading or planning fails', { skip: !HAVE_KUBECTL && NO_KUBECTL }, async (t) => {
@@ -39,15 +39,15 @@ test('no prune when loading or planning fails', { skip: !HAVE_KUBECTL && NO_KUBE
   const r = await c.gdeploy(['apply', '-f', dir, '--no-wait', '--prune']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /no matches for kind "Nonsense" in version "v1"/);
-  assert.ok(await c.get('configmap/drop', 'default'), 'nothing pruned');
+  assert.ok(await c.get('configmap/drop'), 'nothing pruned');
 });
 
-const crd = `apiVersion: apiextensions.k8s.io/v1
+const crd = (group: string) => `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
-  name: widgets.example.com
+  name: widgets.${group}
 spec:
-  group: example.com
+  group: ${group}
   scope: Namespaced
   names:
     kind: Widget
@@ -66,30 +66,32 @@ spec:
             type: object
             x-kubernetes-preserve-unknown-fields: true
 `;
-const widget = `apiVersion: example.com/v1
+const widget = (group: string, namespace: string) => `apiVersion: ${group}/v1
 kind: Widget
 metadata:
   name: gear
-  namespace: team
+  namespace: ${namespace}
 spec:
   size: 3
 `;
 
 test('Namespaces and CRDs first: one apply creates a namespace, a CRD and objects in both', { skip: !HAVE_KUBECTL && NO_KUBECTL }, async (t) => {
   const c = await cluster(t);
+  const group = c.group();
+  const team = c.clusterName('Namespace', 'team');
   // Files sort so that the dependents come first: the engine, not the order, must get it right.
   const dir = manifests(t, 'platform', {
-    'a-widget.yaml': widget,
-    'b-config.yaml': configMap('settings', { a: '1' }, 'team'),
-    'y-crd.yaml': crd,
-    'z-namespace.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n',
+    'a-widget.yaml': widget(group, team),
+    'b-config.yaml': configMap('settings', { a: '1' }, team),
+    'y-crd.yaml': crd(group),
+    'z-namespace.yaml': `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${team}\n`,
   });
   const r = await c.gdeploy(['apply', '-f', dir, '--no-wait']);
   assert.equal(r.code, 0, r.stderr);
-  for (const line of ['widget.example.com/gear created', 'configmap/settings created', 'customresourcedefinition.apiextensions.k8s.io/widgets.example.com created', 'namespace/team created']) {
+  for (const line of [`widget.${group}/gear created`, 'configmap/settings created', `customresourcedefinition.apiextensions.k8s.io/widgets.${group} created`, `namespace/${team} created`]) {
     assert.ok(r.stdout.split('\n').includes(line), `missing "${line}" in:\n${r.stdout}`);
   }
-  assert.equal((await c.get('widget/gear', 'team'))!.spec.size, 3);
+  assert.equal((await c.get(`widgets.${group}/gear`, team))!.spec.size, 3);
   const again = await c.gdeploy(['apply', '-f', dir, '--no-wait']);
   assert.equal(again.code, 0, again.stderr);
   assert.equal(again.stdout.split('\n').filter((l) => l.endsWith(' unchanged')).length, 4, again.stdout);
@@ -99,20 +101,21 @@ test('Namespaces and CRDs first: one apply creates a namespace, a CRD and object
   const pruned = await c.gdeploy(['apply', '-f', dir, '--no-wait', '--prune']);
   assert.equal(pruned.code, 0, pruned.stderr);
   assert.equal(pruned.stdout.split('\n').filter((l) => l.endsWith(' pruned')).length, 4, pruned.stdout);
-  assert.equal(await c.get('crd/widgets.example.com'), undefined);
+  assert.equal(await c.get(`crd/widgets.${group}`), undefined);
 });
 
 test('-n sets the namespace of objects without one; a different one in a manifest is refused', { skip: !HAVE_KUBECTL && NO_KUBECTL }, async (t) => {
   const c = await cluster(t);
-  assert.equal((await c.kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n')).code, 0);
+  const team = await c.namespace('team');
   const dir = manifests(t, 'shop', { 'a.yaml': configMap('plain', { a: '1' }) });
-  const r = await c.gdeploy(['apply', '-f', dir, '--no-wait', '-n', 'team']);
+  const r = await c.gdeploy(['apply', '-f', dir, '--no-wait', '-n', team]);
   assert.equal(r.code, 0, r.stderr);
-  assert.ok(await c.get('configmap/plain', 'team'));
-  assert.ok(await c.get('configmap/gdeploy.shop', 'team'), 'the inventory lives in the target namespace');
+  assert.ok(await c.get('configmap/plain', team));
+  assert.ok(await c.get('configmap/gdeploy.shop', team), 'the inventory lives in the target namespace');
+  assert.equal(await c.get('configmap/plain'), undefined, 'nothing in the context namespace');
 
-  write(dir, { 'b.yaml': configMap('elsewhere', { b: '1' }, 'default') });
-  const bad = await c.gdeploy(['apply', '-f', dir, '--no-wait', '-n', 'team']);
+  write(dir, { 'b.yaml': configMap('elsewhere', { b: '1' }, c.ns) });
+  const bad = await c.gdeploy(['apply', '-f', dir, '--no-wait', '-n', team]);
   assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /the namespace from the provided object "default" does not match the namespace "team"/);
+  assert.match(bad.stderr, new RegExp(`the namespace from the provided object "${c.ns}" does not match the namespace "${team}"`));
 });

@@ -1,4 +1,4 @@
-// gdeploy apply against the sandbox: create, update, unchanged, machine
+// gdeploy apply against a cluster: create, update, unchanged, machine
 // output, dry run. The built CLI runs as a subprocess.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,12 +12,12 @@ test('create, update, then unchanged with no resourceVersion moving', { skip: !H
   assert.equal(created.code, 0, created.stderr);
   assert.match(created.stdout, /^configmap\/settings created$/m);
   assert.match(created.stdout, /^deployment\.apps\/hello-world-flask created$/m);
-  const deploy = await c.get('deployment/hello-world-flask', 'default');
+  const deploy = await c.get('deployment/hello-world-flask');
   assert.equal(deploy!.spec.replicas, 2);
   assert.equal(deploy!.metadata.labels['app.kubernetes.io/managed-by'], 'gdeploy');
   assert.equal(deploy!.metadata.labels['gdeploy.dev/app'], 'hello-world-flask');
   assert.ok(deploy!.metadata.managedFields.some((m: { manager: string; operation: string }) => m.manager === 'gdeploy' && m.operation === 'Apply'));
-  const inventory = await c.get('configmap/gdeploy.hello-world-flask', 'default');
+  const inventory = await c.get('configmap/gdeploy.hello-world-flask');
   assert.ok(inventory, 'the inventory ConfigMap exists');
 
   write(dir, { 'deployment.yaml': helloWorld('lyzhang1999/hello-world-flask:v1') });
@@ -25,13 +25,13 @@ test('create, update, then unchanged with no resourceVersion moving', { skip: !H
   assert.equal(updated.code, 0, updated.stderr);
   assert.match(updated.stdout, /^deployment\.apps\/hello-world-flask configured$/m);
   assert.match(updated.stdout, /^configmap\/settings unchanged$/m);
-  const after = await c.get('deployment/hello-world-flask', 'default');
+  const after = await c.get('deployment/hello-world-flask');
   assert.equal(after!.spec.template.spec.containers[0].image, 'lyzhang1999/hello-world-flask:v1');
 
   const rvs = async () => [
-    (await c.get('deployment/hello-world-flask', 'default'))!.metadata.resourceVersion,
-    (await c.get('configmap/settings', 'default'))!.metadata.resourceVersion,
-    (await c.get('configmap/gdeploy.hello-world-flask', 'default'))!.metadata.resourceVersion,
+    (await c.get('deployment/hello-world-flask'))!.metadata.resourceVersion,
+    (await c.get('configmap/settings'))!.metadata.resourceVersion,
+    (await c.get('configmap/gdeploy.hello-world-flask'))!.metadata.resourceVersion,
   ];
   // Let the controllers settle the Deployment's status before sampling resourceVersions.
   const waited = await c.kubectl(['rollout', 'status', 'deployment/hello-world-flask', '--timeout=60s']);
@@ -53,11 +53,11 @@ test('-o json is the documented change set', { skip: !HAVE_KUBECTL && NO_KUBECTL
   assert.equal(doc.apiVersion, 'gdeploy.dev/v1alpha1');
   assert.equal(doc.kind, 'ChangeSet');
   assert.equal(doc.app, 'shop');
-  assert.equal(doc.namespace, 'default');
+  assert.equal(doc.namespace, c.ns);
   assert.equal(doc.dryRun, false);
   assert.deepEqual(doc.summary, { created: 2, configured: 0, unchanged: 0, pruned: 0, skipped: 0, failed: 0 });
   const d = doc.changes.find((x: { kind: string }) => x.kind === 'Deployment');
-  assert.deepEqual(d, { subject: 'Deployment/default/hello-world-flask', apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'default', name: 'hello-world-flask', action: 'created', generation: 1 });
+  assert.deepEqual(d, { subject: `Deployment/${c.ns}/hello-world-flask`, apiVersion: 'apps/v1', kind: 'Deployment', namespace: c.ns, name: 'hello-world-flask', action: 'created', generation: 1 });
   assert.deepEqual(doc.errors, []);
 
   const dry = await c.gdeploy(['apply', '-f', dir, '--dry-run', '-o', 'yaml', '--app', 'shop']);
@@ -71,6 +71,6 @@ test('--dry-run changes nothing and says so', { skip: !HAVE_KUBECTL && NO_KUBECT
   const r = await c.gdeploy(['apply', '-f', dir, '--dry-run']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^configmap\/settings created \(server dry run\)$/m);
-  assert.equal(await c.get('configmap/settings', 'default'), undefined);
-  assert.equal(await c.get('configmap/gdeploy.web', 'default'), undefined);
+  assert.equal(await c.get('configmap/settings'), undefined);
+  assert.equal(await c.get('configmap/gdeploy.web'), undefined);
 });

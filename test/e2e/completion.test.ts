@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSandbox } from '../../src/sandbox/index.js';
+import { cluster } from '../helpers/cluster.js';
 import { GDEPLOY_BIN, run, runCli } from '../helpers/cli.js';
 
 /** Runs bash's completion function as the shell would on TAB, and returns the candidates. */
@@ -20,23 +20,20 @@ async function complete(script: string, words: string[], env: NodeJS.ProcessEnv)
   }
 }
 
-test('bash completion offers commands, their flags, and object names from the cluster', async () => {
+test('bash completion offers commands, their flags, and object names from the cluster', async (t) => {
   const script = (await runCli(['completion', 'bash'])).stdout;
   assert.ok((await complete(script, ['gdeploy', 'set-'], {})).includes('set-image'));
   const flags = await complete(script, ['gdeploy', 'sync', '--re'], {});
   assert.deepEqual(flags.sort(), ['--ref', '--repo']);
 
-  const sb = await startSandbox({ workloads: false });
+  const c = await cluster(t, { sandbox: { workloads: false } });
   const bin = mkdtempSync(join(tmpdir(), 'gdeploy-bin-'));
-  try {
-    symlinkSync(GDEPLOY_BIN, join(bin, 'gdeploy'));
-    await run(process.execPath, [GDEPLOY_BIN, 'apply', '-f', 'examples/hello-world-flask/', '--no-wait', '--kubeconfig', sb.kubeconfigPath]);
-    const env = { PATH: `${bin}:${process.env.PATH}`, KUBECONFIG: sb.kubeconfigPath };
-    assert.deepEqual(await complete(script, ['gdeploy', 'edit', 'deployment/hello'], env), ['deployment/hello-world-flask']);
-  } finally {
-    await sb.stop();
-    rmSync(bin, { recursive: true, force: true });
-  }
+  t.after(() => rmSync(bin, { recursive: true, force: true }));
+  symlinkSync(GDEPLOY_BIN, join(bin, 'gdeploy'));
+  const applied = await c.gdeploy(['apply', '-f', 'examples/hello-world-flask/', '--no-wait']);
+  assert.equal(applied.code, 0, applied.stderr);
+  const env = { PATH: `${bin}:${process.env.PATH}`, KUBECONFIG: c.kubeconfig };
+  assert.deepEqual(await complete(script, ['gdeploy', 'edit', 'deployment/hello'], env), ['deployment/hello-world-flask']);
 });
 
 test('zsh and fish scripts are printed; an unknown shell is a usage error', async () => {

@@ -10,7 +10,7 @@ test('exit 0 without differences, 1 with, 2 on any error', { skip: !HAVE_KUBECTL
 
   const fresh = await c.gdeploy(['diff', '-f', dir]);
   assert.equal(fresh.code, 1, fresh.stderr);
-  assert.match(fresh.stdout, /^Deployment\/default\/hello-world-flask \(created\)$/m);
+  assert.match(fresh.stdout, new RegExp(`^Deployment/${c.ns}/hello-world-flask \\(created\\)$`, 'm'));
   assert.match(fresh.stdout, /^\+\s+(- )?image: lyzhang1999\/hello-world-flask:latest$/m);
 
   assert.equal((await c.gdeploy(['apply', '-f', dir, '--no-wait'])).code, 0);
@@ -21,11 +21,11 @@ test('exit 0 without differences, 1 with, 2 on any error', { skip: !HAVE_KUBECTL
   write(dir, { 'deployment.yaml': helloWorld('lyzhang1999/hello-world-flask:v1') });
   const changed = await c.gdeploy(['diff', '-f', dir]);
   assert.equal(changed.code, 1, changed.stderr);
-  assert.match(changed.stdout, /^Deployment\/default\/hello-world-flask \(configured\)$/m);
+  assert.match(changed.stdout, new RegExp(`^Deployment/${c.ns}/hello-world-flask \\(configured\\)$`, 'm'));
   assert.match(changed.stdout, /^-\s+(- )?image: lyzhang1999\/hello-world-flask:latest$/m);
   assert.match(changed.stdout, /^\+\s+(- )?image: lyzhang1999\/hello-world-flask:v1$/m);
   assert.doesNotMatch(changed.stdout, /settings/, 'unchanged objects print nothing');
-  assert.equal((await c.get('deployment/hello-world-flask', 'default'))!.spec.template.spec.containers[0].image, 'lyzhang1999/hello-world-flask:latest', 'diff changes nothing');
+  assert.equal((await c.get('deployment/hello-world-flask'))!.spec.template.spec.containers[0].image, 'lyzhang1999/hello-world-flask:latest', 'diff changes nothing');
 
   write(dir, { 'bad.yaml': 'kind: [\n' });
   assert.equal((await c.gdeploy(['diff', '-f', dir])).code, 2, 'bad YAML');
@@ -46,7 +46,7 @@ test('--prune shows what apply --prune would delete', { skip: !HAVE_KUBECTL && N
   assert.equal((await c.gdeploy(['diff', '-f', dir])).code, 0, 'without --prune, a removed file is no difference');
   const r = await c.gdeploy(['diff', '-f', dir, '--prune']);
   assert.equal(r.code, 1, r.stderr);
-  assert.match(r.stdout, /^ConfigMap\/default\/drop \(pruned\)$/m);
+  assert.match(r.stdout, new RegExp(`^ConfigMap/${c.ns}/drop \\(pruned\\)$`, 'm'));
   assert.match(r.stdout, /^-\s+b: '2'$/m);
 });
 
@@ -123,5 +123,5 @@ test('gdeploy diff reports a change exactly where kubectl diff --server-side doe
   const theirs = await c.kubectl(['diff', '--server-side', '--force-conflicts', '--field-manager=e2e', '-f', dir]);
   assert.equal(theirs.code, 1, theirs.stderr);
   assert.deepEqual(changed, kubectlDiffSubjects(theirs.stdout));
-  assert.deepEqual(changed, ['ConfigMap/default/b', 'ConfigMap/default/d', 'Deployment/default/hello-world-flask']);
+  assert.deepEqual(changed, [`ConfigMap/${c.ns}/b`, `ConfigMap/${c.ns}/d`, `Deployment/${c.ns}/hello-world-flask`]);
 });

@@ -7,13 +7,13 @@ const suite = gitopsSuite();
 
 const configMap = (name: string, v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  v: "${v}"\n`;
 
-test('history lists revisions newest first with who deployed them; -o yaml has the full records', async () => {
-  const c = suite.cluster;
+test('history lists revisions newest first with who deployed them; -o yaml has the full records', async (t) => {
+  const c = await suite.cluster(t);
   const r = await suite.repo('audited');
   const first = await r.commit({ 'cm.yaml': configMap('audited', '1') }, 'first config');
-  assert.equal((await c.gdeploy(['sync', '--repo', r.remote], { GITHUB_ACTOR: 'octocat', GITHUB_RUN_ID: '1234' })).code, 0);
+  assert.equal((await c.gdeploy(['sync', '--repo', r.remote], { env: { GITHUB_ACTOR: 'octocat', GITHUB_RUN_ID: '1234' } })).code, 0);
   const second = await r.commit({ 'cm.yaml': configMap('audited', '2') }, 'second config');
-  assert.equal((await c.gdeploy(['sync', '--repo', r.remote], { USER: 'alice', GITHUB_ACTOR: '' })).code, 0);
+  assert.equal((await c.gdeploy(['sync', '--repo', r.remote], { env: { USER: 'alice', GITHUB_ACTOR: '' } })).code, 0);
 
   const table = await c.gdeploy(['history', '--app', 'audited']);
   assert.equal(table.code, 0, table.stderr);
@@ -27,7 +27,7 @@ test('history lists revisions newest first with who deployed them; -o yaml has t
   assert.match(yaml.stdout, /^kind: History$/m);
   assert.match(yaml.stdout, new RegExp(`sha: ${second}`));
   assert.match(yaml.stdout, new RegExp(`source: ${r.remote.replace(/[.]/g, '\\.')}`));
-  assert.match(yaml.stdout, /inventory:\n\s+- ConfigMap\/default\/audited/);
+  assert.match(yaml.stdout, new RegExp(`inventory:\\n\\s+- ConfigMap/${c.ns}/audited`));
   assert.doesNotMatch(yaml.stdout, new RegExp(first), '--max 1 shows the newest only');
 
   // Two apps in the namespace: `history` needs to be told which.
@@ -36,9 +36,9 @@ test('history lists revisions newest first with who deployed them; -o yaml has t
   assert.equal((await c.gdeploy(['sync', '--repo', other.remote])).code, 0);
   const ambiguous = await c.gdeploy(['history']);
   assert.equal(ambiguous.code, 2);
-  assert.match(ambiguous.stderr, /namespace default has several apps: audited, other-app/);
+  assert.match(ambiguous.stderr, new RegExp(`namespace ${c.ns} has several apps: audited, other-app`));
 
   const none = await c.gdeploy(['history', '--app', 'never-deployed']);
   assert.equal(none.code, 0);
-  assert.match(none.stderr, /no revisions recorded for default\/never-deployed/);
+  assert.match(none.stderr, new RegExp(`no revisions recorded for ${c.ns}/never-deployed`));
 });

@@ -3,44 +3,44 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox } from '../../src/sandbox/index.js';
 import { REPO_ROOT, run, type RunResult } from '../helpers/cli.js';
-
-const KUBECTL = '/usr/bin/kubectl';
-const skip = existsSync(KUBECTL) ? false : 'kubectl is not installed at /usr/bin/kubectl';
+import { KUBECTL, SKIP_WITHOUT_KUBECTL as skip, cluster, sharedCluster, type Cluster } from '../helpers/cluster.js';
 
 const MANIFEST = join(REPO_ROOT, 'examples/hello-world-flask/deployment.yaml');
 
-let sb: Sandbox;
+// One sandbox without controllers for the file (or the given cluster); each test has a namespace of its own.
+const shared = sharedCluster({ sandbox: { workloads: false } });
+
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
-before(async () => {
-  if (skip) return;
-  sb = await startSandbox({ workloads: false });
+before(() => {
   dir = mkdtempSync(join(tmpdir(), 'kubectl-api-'));
-  // A private HOME and discovery cache: nothing from the user's kubectl set-up leaks in.
-  env = { HOME: dir, KUBECACHEDIR: join(dir, 'cache'), KUBECONFIG: sb.kubeconfigPath, KUBE_EDITOR: '' };
+  // A private HOME: nothing from the user's kubectl set-up leaks in.
+  env = { HOME: dir, KUBECONFIG: '', KUBE_EDITOR: '' };
 });
 
-after(async () => {
-  if (skip) return;
-  await sb.stop();
-  rmSync(dir, { recursive: true, force: true });
+after(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function kubectl(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-  return run(KUBECTL, ['--kubeconfig', sb.kubeconfigPath, ...args], { env: { ...env, ...extraEnv }, timeoutMs: 60_000 });
-}
-
-async function ok(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
-  const r = await kubectl(args, extraEnv);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}${r.stdout}`);
-  return r.stdout;
+/** kubectl against the test's cluster, and `ok`: the same, failing the test unless it exits 0. */
+function kubectlOf(c: Cluster): { kubectl: (args: string[], extraEnv?: NodeJS.ProcessEnv) => Promise<RunResult>; ok: (args: string[], extraEnv?: NodeJS.ProcessEnv) => Promise<string> } {
+  const kubectl = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => run(KUBECTL, [...c.kubectlArgs(), ...args], { env: { ...env, ...extraEnv }, timeoutMs: 120_000 });
+  return {
+    kubectl,
+    async ok(args, extraEnv = {}) {
+      const r = await kubectl(args, extraEnv);
+      assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed:\n${r.stderr}${r.stdout}`);
+      return r.stdout;
+    },
+  };
 }
 
 /** The tutorial's manifest with its image changed to :v1, in a temp file. */
@@ -50,35 +50,44 @@ function changedManifest(name: string): string {
   return path;
 }
 
-test('kubectl apply (client-side) creates, then configures from a changed copy', { skip }, async () => {
-  await ok(['create', 'namespace', 'csa']);
-  assert.equal((await ok(['-n', 'csa', 'apply', '-f', MANIFEST])).trim(), 'deployment.apps/hello-world-flask created');
-  const created: any = yaml.load(await ok(['-n', 'csa', 'get', 'deployment/hello-world-flask', '-o', 'yaml']));
+test('kubectl apply (client-side) creates, then configures from a changed copy', { skip }, async (t) => {
+  const c = await shared.cluster(t);
+  const { ok } = kubectlOf(c);
+  const csa = c.clusterName('Namespace', 'csa');
+  await ok(['create', 'namespace', csa]);
+  assert.equal((await ok(['-n', csa, 'apply', '-f', MANIFEST])).trim(), 'deployment.apps/hello-world-flask created');
+  const created: any = yaml.load(await ok(['-n', csa, 'get', 'deployment/hello-world-flask', '-o', 'yaml']));
   assert.equal(created.spec.replicas, 2);
   assert.equal(created.spec.template.spec.containers[0].image, 'lyzhang1999/hello-world-flask:latest');
   assert.ok(created.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
-  assert.equal((await ok(['-n', 'csa', 'apply', '-f', MANIFEST])).trim(), 'deployment.apps/hello-world-flask unchanged');
-  assert.equal((await ok(['-n', 'csa', 'apply', '-f', changedManifest('csa.yaml')])).trim(), 'deployment.apps/hello-world-flask configured');
-  const changed: any = yaml.load(await ok(['-n', 'csa', 'get', 'deployment/hello-world-flask', '-o', 'yaml']));
+  assert.equal((await ok(['-n', csa, 'apply', '-f', MANIFEST])).trim(), 'deployment.apps/hello-world-flask unchanged');
+  assert.equal((await ok(['-n', csa, 'apply', '-f', changedManifest('csa.yaml')])).trim(), 'deployment.apps/hello-world-flask configured');
+  const changed: any = yaml.load(await ok(['-n', csa, 'get', 'deployment/hello-world-flask', '-o', 'yaml']));
   assert.equal(changed.spec.template.spec.containers[0].image, 'lyzhang1999/hello-world-flask:v1');
   assert.equal(changed.metadata.generation, 2);
 });
 
-test('kubectl apply --server-side creates, then applies a changed copy', { skip }, async () => {
-  await ok(['create', 'namespace', 'ssa']);
-  assert.equal((await ok(['-n', 'ssa', 'apply', '--server-side', '-f', MANIFEST])).trim(), 'deployment.apps/hello-world-flask serverside-applied');
-  assert.equal((await ok(['-n', 'ssa', 'apply', '--server-side', '-f', changedManifest('ssa.yaml')])).trim(), 'deployment.apps/hello-world-flask serverside-applied');
-  const live: any = yaml.load(await ok(['-n', 'ssa', 'get', 'deployment/hello-world-flask', '-o', 'yaml', '--show-managed-fields']));
+test('kubectl apply --server-side creates, then applies a changed copy', { skip }, async (t) => {
+  const c = await shared.cluster(t);
+  const { ok } = kubectlOf(c);
+  const ssa = c.clusterName('Namespace', 'ssa');
+  await ok(['create', 'namespace', ssa]);
+  assert.equal((await ok(['-n', ssa, 'apply', '--server-side', '-f', MANIFEST])).trim(), 'deployment.apps/hello-world-flask serverside-applied');
+  assert.equal((await ok(['-n', ssa, 'apply', '--server-side', '-f', changedManifest('ssa.yaml')])).trim(), 'deployment.apps/hello-world-flask serverside-applied');
+  const live: any = yaml.load(await ok(['-n', ssa, 'get', 'deployment/hello-world-flask', '-o', 'yaml', '--show-managed-fields']));
   assert.equal(live.spec.template.spec.containers[0].image, 'lyzhang1999/hello-world-flask:v1');
   assert.equal(live.spec.strategy.type, 'RollingUpdate', 'server-side defaults are filled in');
 });
 
-test('kubectl get with several kinds, -o wide and -o yaml', { skip }, async () => {
+test('kubectl get with several kinds, -o wide and -o yaml', { skip }, async (t) => {
+  const c = await shared.cluster(t);
+  const { kubectl, ok } = kubectlOf(c);
+  await ok(['apply', '-f', MANIFEST]);
   const wide = await ok(['get', 'deploy,rs,pods,ns,cm', '-o', 'wide', '-A']);
   assert.match(wide, /deployment\.apps\/hello-world-flask/);
   assert.match(wide, /namespace\/kube-system/);
   assert.match(wide, /configmap\/kube-root-ca\.crt/);
-  const doc: any = yaml.load(await ok(['get', 'ns', 'default', '-o', 'yaml']));
+  const doc: any = yaml.load(await ok(['get', 'ns', c.ns, '-o', 'yaml']));
   assert.equal(doc.kind, 'Namespace');
   assert.equal(doc.status.phase, 'Active');
   assert.deepEqual(doc.spec.finalizers, ['kubernetes']);
@@ -87,7 +96,9 @@ test('kubectl get with several kinds, -o wide and -o yaml', { skip }, async () =
   assert.equal(missing.stderr.trim(), 'Error from server (NotFound): deployments.apps "nope" not found');
 });
 
-test('kubectl diff: exit 1 with a diff after a local change, 0 without', { skip }, async () => {
+test('kubectl diff: exit 1 with a diff after a local change, 0 without', { skip }, async (t) => {
+  const c = await shared.cluster(t);
+  const { kubectl, ok } = kubectlOf(c);
   await ok(['apply', '-f', MANIFEST]);
   const same = await kubectl(['diff', '-f', MANIFEST]);
   assert.equal(same.code, 0, same.stderr);
@@ -100,7 +111,9 @@ test('kubectl diff: exit 1 with a diff after a local change, 0 without', { skip 
   assert.equal(live.spec.template.spec.containers[0].image, 'lyzhang1999/hello-world-flask:latest', 'diff changes nothing');
 });
 
-test('kubectl edit with an editor that changes a field', { skip }, async () => {
+test('kubectl edit with an editor that changes a field', { skip }, async (t) => {
+  const c = await shared.cluster(t);
+  const { ok } = kubectlOf(c);
   await ok(['apply', '-f', MANIFEST]);
   const editor = join(dir, 'editor.sh');
   writeFileSync(editor, '#!/bin/sh\nsed -i "s/replicas: 2/replicas: 3/" "$1"\n');
@@ -109,7 +122,9 @@ test('kubectl edit with an editor that changes a field', { skip }, async () => {
   assert.equal(await ok(['get', 'deploy', 'hello-world-flask', '-o', 'jsonpath={.spec.replicas}']), '3');
 });
 
-test('kubectl patch with --type merge, json and strategic', { skip }, async () => {
+test('kubectl patch with --type merge, json and strategic', { skip }, async (t) => {
+  const c = await shared.cluster(t);
+  const { ok } = kubectlOf(c);
   await ok(['apply', '-f', MANIFEST]);
   await ok(['patch', 'deploy', 'hello-world-flask', '--type', 'merge', '-p', '{"spec":{"replicas":4}}']);
   assert.equal(await ok(['get', 'deploy', 'hello-world-flask', '-o', 'jsonpath={.spec.replicas}']), '4');
@@ -122,7 +137,9 @@ test('kubectl patch with --type merge, json and strategic', { skip }, async () =
   assert.equal(noop.trim(), 'deployment.apps/hello-world-flask patched (no change)');
 });
 
-test('kubectl patch failures print what they print against a cluster', { skip }, async () => {
+test('kubectl patch failures print what they print against a cluster', { skip }, async (t) => {
+  const c = await shared.cluster(t);
+  const { kubectl, ok } = kubectlOf(c);
   await ok(['apply', '-f', MANIFEST]);
   const json = await kubectl(['patch', 'deploy', 'hello-world-flask', '--type', 'json', '-p', '[{"op":"remove","path":"/spec/nope"}]']);
   assert.equal(json.code, 1);
@@ -132,8 +149,10 @@ test('kubectl patch failures print what they print against a cluster', { skip },
   assert.equal(noMergeKey.stderr.trim(), 'Error from server: map: map[image:x] does not contain declared merge key: name');
 });
 
-test('kubectl get pods --watch streams a new Pod', { skip }, async () => {
-  const child = spawn(KUBECTL, ['--kubeconfig', sb.kubeconfigPath, 'get', 'pods', '--watch', '-o', 'name'], { env: { ...process.env, ...env } });
+test('kubectl get pods --watch streams a new Pod', { skip }, async (t) => {
+  const c = await shared.cluster(t);
+  const { ok } = kubectlOf(c);
+  const child = spawn(KUBECTL, [...c.kubectlArgs(), 'get', 'pods', '--watch', '-o', 'name'], { env: { ...process.env, ...env } });
   try {
     let out = '';
     const seen = new Promise<void>((resolve, reject) => {
@@ -151,29 +170,36 @@ test('kubectl get pods --watch streams a new Pod', { skip }, async () => {
   }
 });
 
-test('kubectl delete -f', { skip }, async () => {
+test('kubectl delete -f', { skip }, async (t) => {
+  const c = await shared.cluster(t);
+  const { kubectl, ok } = kubectlOf(c);
   await ok(['apply', '-f', MANIFEST]);
   assert.equal((await ok(['delete', '-f', MANIFEST])).trim(), 'deployment.apps "hello-world-flask" deleted');
   const gone = await kubectl(['get', 'deploy', 'hello-world-flask']);
   assert.equal(gone.code, 1);
 });
 
-test('kubectl create -f of a CRD, then of a custom resource, then kubectl get <plural>', { skip }, async () => {
-  const crd = join(dir, 'crd.yaml');
+test('kubectl create -f of a CRD, then of a custom resource, then kubectl get <plural>', { skip }, async (t) => {
+  const c = await shared.cluster(t);
+  const { ok } = kubectlOf(c);
+  const group = c.group();
+  // A short name of the test's own too: kubectl could take another test's CRD for it.
+  const short = `rel${group.split('.')[0]}`;
+  const crd = join(dir, `${group}.yaml`);
   writeFileSync(
     crd,
     `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
-  name: releases.gdeploy.example.com
+  name: releases.${group}
 spec:
-  group: gdeploy.example.com
+  group: ${group}
   scope: Namespaced
   names:
     plural: releases
     singular: release
     kind: Release
-    shortNames: [rel]
+    shortNames: [${short}]
   versions:
   - name: v1
     served: true
@@ -188,43 +214,49 @@ spec:
               revision: {type: string}
 `,
   );
-  assert.equal((await ok(['create', '-f', crd])).trim(), 'customresourcedefinition.apiextensions.k8s.io/releases.gdeploy.example.com created');
-  const cr = join(dir, 'cr.yaml');
-  writeFileSync(cr, 'apiVersion: gdeploy.example.com/v1\nkind: Release\nmetadata:\n  name: first\nspec:\n  revision: abc123\n');
+  assert.equal((await ok(['create', '-f', crd])).trim(), `customresourcedefinition.apiextensions.k8s.io/releases.${group} created`);
+  const cr = join(dir, `${group}-cr.yaml`);
+  writeFileSync(cr, `apiVersion: ${group}/v1\nkind: Release\nmetadata:\n  name: first\nspec:\n  revision: abc123\n`);
   // Discovery is cached by kubectl; a new kind is found after the cache is refreshed, as with a cluster.
-  assert.equal((await ok(['create', '-f', cr])).trim(), 'release.gdeploy.example.com/first created');
-  const names = await ok(['get', 'releases', '-o', 'name']);
-  assert.equal(names.trim(), 'release.gdeploy.example.com/first');
-  const short = await ok(['get', 'rel', 'first', '-o', 'jsonpath={.spec.revision}']);
-  assert.equal(short, 'abc123');
+  assert.equal((await ok(['create', '-f', cr])).trim(), `release.${group}/first created`);
+  const names = await ok(['get', `releases.${group}`, '-o', 'name']);
+  assert.equal(names.trim(), `release.${group}/first`);
+  const revision = await ok(['get', short, 'first', '-o', 'jsonpath={.spec.revision}']);
+  assert.equal(revision, 'abc123');
 });
 
-test('typed kubectl commands (protobuf bodies): create deployment, configmap, secret, service, token; auth can-i', { skip }, async () => {
-  await ok(['create', 'namespace', 'typed']);
-  assert.equal((await ok(['-n', 'typed', 'create', 'deployment', 'zero', '--image=nginx:1.27', '--replicas=0', '--port=80'])).trim(), 'deployment.apps/zero created');
-  const d: any = yaml.load(await ok(['-n', 'typed', 'get', 'deploy', 'zero', '-o', 'yaml']));
+test('typed kubectl commands (protobuf bodies): create deployment, configmap, secret, service, token; auth can-i', { skip }, async (t) => {
+  const c = await shared.cluster(t);
+  const { ok } = kubectlOf(c);
+  const typed = c.clusterName('Namespace', 'typed');
+  await ok(['create', 'namespace', typed]);
+  assert.equal((await ok(['-n', typed, 'create', 'deployment', 'zero', '--image=nginx:1.27', '--replicas=0', '--port=80'])).trim(), 'deployment.apps/zero created');
+  const d: any = yaml.load(await ok(['-n', typed, 'get', 'deploy', 'zero', '-o', 'yaml']));
   assert.equal(d.spec.replicas, 0, 'an explicit zero survives the protobuf round trip');
   assert.deepEqual(d.spec.template.spec.containers[0].ports, [{ containerPort: 80, protocol: 'TCP' }]);
   assert.equal(d.spec.template.spec.containers[0].imagePullPolicy, 'IfNotPresent');
-  await ok(['-n', 'typed', 'create', 'configmap', 'settings', '--from-literal=color=blue']);
-  assert.equal(await ok(['-n', 'typed', 'get', 'cm', 'settings', '-o', 'jsonpath={.data.color}']), 'blue');
-  await ok(['-n', 'typed', 'create', 'secret', 'generic', 'creds', '--from-literal=password=s3cret']);
-  assert.equal(await ok(['-n', 'typed', 'get', 'secret', 'creds', '-o', 'jsonpath={.data.password}']), Buffer.from('s3cret').toString('base64'));
-  await ok(['-n', 'typed', 'create', 'service', 'clusterip', 'zero', '--tcp=80:8080']);
-  const svc: any = yaml.load(await ok(['-n', 'typed', 'get', 'svc', 'zero', '-o', 'yaml']));
+  await ok(['-n', typed, 'create', 'configmap', 'settings', '--from-literal=color=blue']);
+  assert.equal(await ok(['-n', typed, 'get', 'cm', 'settings', '-o', 'jsonpath={.data.color}']), 'blue');
+  await ok(['-n', typed, 'create', 'secret', 'generic', 'creds', '--from-literal=password=s3cret']);
+  assert.equal(await ok(['-n', typed, 'get', 'secret', 'creds', '-o', 'jsonpath={.data.password}']), Buffer.from('s3cret').toString('base64'));
+  await ok(['-n', typed, 'create', 'service', 'clusterip', 'zero', '--tcp=80:8080']);
+  const svc: any = yaml.load(await ok(['-n', typed, 'get', 'svc', 'zero', '-o', 'yaml']));
   assert.deepEqual(svc.spec.ports, [{ name: '80-8080', port: 80, protocol: 'TCP', targetPort: 8080 }]);
-  const token = (await ok(['-n', 'typed', 'create', 'token', 'default'])).trim();
+  const token = (await ok(['-n', typed, 'create', 'token', 'default'])).trim();
   assert.equal(token.split('.').length, 3);
   assert.equal((await ok(['auth', 'can-i', 'create', 'deployments'])).trim(), 'yes');
 });
 
-test('kubectl delete namespace: Terminating, then gone with its contents', { skip }, async () => {
-  await ok(['create', 'namespace', 'doomed']);
-  await ok(['-n', 'doomed', 'apply', '-f', MANIFEST]);
-  assert.equal((await ok(['delete', 'namespace', 'doomed'])).trim(), 'namespace "doomed" deleted');
-  const gone = await kubectl(['get', 'namespace', 'doomed']);
+test('kubectl delete namespace: Terminating, then gone with its contents', { skip }, async (t) => {
+  const c = await shared.cluster(t);
+  const { kubectl, ok } = kubectlOf(c);
+  const doomed = c.clusterName('Namespace', 'doomed');
+  await ok(['create', 'namespace', doomed]);
+  await ok(['-n', doomed, 'apply', '-f', MANIFEST]);
+  assert.equal((await ok(['delete', 'namespace', doomed])).trim(), `namespace "${doomed}" deleted`);
+  const gone = await kubectl(['get', 'namespace', doomed]);
   assert.equal(gone.code, 1);
-  assert.equal(gone.stderr.trim(), 'Error from server (NotFound): namespaces "doomed" not found');
+  assert.equal(gone.stderr.trim(), `Error from server (NotFound): namespaces "${doomed}" not found`);
 });
 
 test('kubectl over TLS with a bearer token, as the kubeconfig says', { skip }, async () => {
@@ -242,50 +274,42 @@ test('kubectl over TLS with a bearer token, as the kubeconfig says', { skip }, a
   }
 });
 
-test('a namespace-scoped token works in its namespace and gets RBAC\'s 403 elsewhere', { skip }, async () => {
-  const scoped = await startSandbox({
-    workloads: false,
-    tls: true,
-    token: true,
-    scopedTokens: { 'ns-a-token': { namespace: 'team-a' } },
-    kubeconfigPath: join(dir, 'scoped-kubeconfig'),
-  });
-  const asTeamA = (args: string[]) =>
-    run(KUBECTL, ['--kubeconfig', scoped.kubeconfigPath, '--token', 'ns-a-token', ...args], { env: { ...env, KUBECACHEDIR: join(dir, 'scoped-cache') }, timeoutMs: 60_000 });
-  try {
-    const admin = await run(KUBECTL, ['--kubeconfig', scoped.kubeconfigPath, 'create', 'namespace', 'team-a'], { env, timeoutMs: 60_000 });
-    assert.equal(admin.code, 0, admin.stderr);
+test('a namespace-scoped token works in its namespace and gets RBAC\'s 403 elsewhere', { skip }, async (t) => {
+  const token = `dev-${randomBytes(12).toString('hex')}`;
+  // On a sandbox, a token scoped to the test's namespace; on a cluster, a ServiceAccount's token bound to a Role there.
+  const c = await cluster(t, { sandbox: (ns) => ({ workloads: false, tls: true, scopedTokens: { [token]: { namespace: ns } } }) });
+  if (!c.sandbox && !(await c.enforcesRbac())) return c.skip(t, 'the cluster does not enforce RBAC');
+  const elsewhere = await c.namespace('elsewhere');
+  const dev = c.sandbox ? { kubeconfig: c.kubeconfigWithToken(token), user: `system:serviceaccount:${c.ns}:default` } : await c.namespaceUser();
+  const asDev = (args: string[]) => run(KUBECTL, ['--kubeconfig', dev.kubeconfig, '--cache-dir', join(dir, `${c.ns}-cache`), ...args], { env, timeoutMs: 60_000 });
 
-    const created = await asTeamA(['-n', 'team-a', 'create', 'configmap', 'settings', '--from-literal=color=blue']);
-    assert.equal(created.code, 0, created.stderr);
-    assert.equal(created.stdout.trim(), 'configmap/settings created');
-    const listed = await asTeamA(['-n', 'team-a', 'get', 'configmaps', 'settings', '-o', 'jsonpath={.data.color}']);
-    assert.equal(listed.code, 0, listed.stderr);
-    assert.equal(listed.stdout, 'blue');
+  const created = await asDev(['-n', c.ns, 'create', 'configmap', 'settings', '--from-literal=color=blue']);
+  assert.equal(created.code, 0, created.stderr);
+  assert.equal(created.stdout.trim(), 'configmap/settings created');
+  const listed = await asDev(['-n', c.ns, 'get', 'configmaps', 'settings', '-o', 'jsonpath={.data.color}']);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.equal(listed.stdout, 'blue');
 
-    const elsewhere = await asTeamA(['-n', 'default', 'get', 'configmaps']);
-    assert.equal(elsewhere.code, 1);
-    assert.equal(
-      elsewhere.stderr.trim(),
-      'Error from server (Forbidden): configmaps is forbidden: User "system:serviceaccount:team-a:default" cannot list resource "configmaps" in API group "" in the namespace "default"',
-    );
-    const named = await asTeamA(['-n', 'default', 'get', 'deployment', 'web']);
-    assert.equal(
-      named.stderr.trim(),
-      'Error from server (Forbidden): deployments.apps "web" is forbidden: User "system:serviceaccount:team-a:default" cannot get resource "deployments" in API group "apps" in the namespace "default"',
-    );
-    const cluster = await asTeamA(['get', 'namespaces']);
-    assert.equal(
-      cluster.stderr.trim(),
-      'Error from server (Forbidden): namespaces is forbidden: User "system:serviceaccount:team-a:default" cannot list resource "namespaces" in API group "" at the cluster scope',
-    );
-    const canI = await asTeamA(['auth', 'can-i', 'delete', 'pods', '-n', 'default']);
-    assert.equal(canI.stdout.trim(), 'no');
-    assert.equal((await asTeamA(['auth', 'can-i', 'delete', 'pods', '-n', 'team-a'])).stdout.trim(), 'yes');
-    assert.equal((await asTeamA(['version', '-o', 'json'])).code, 0, 'version stays open');
-  } finally {
-    await scoped.stop();
-  }
+  const refused = await asDev(['-n', elsewhere, 'get', 'configmaps']);
+  assert.equal(refused.code, 1);
+  assert.equal(
+    refused.stderr.trim(),
+    `Error from server (Forbidden): configmaps is forbidden: User "${dev.user}" cannot list resource "configmaps" in API group "" in the namespace "${elsewhere}"`,
+  );
+  const named = await asDev(['-n', elsewhere, 'get', 'deployment', 'web']);
+  assert.equal(
+    named.stderr.trim(),
+    `Error from server (Forbidden): deployments.apps "web" is forbidden: User "${dev.user}" cannot get resource "deployments" in API group "apps" in the namespace "${elsewhere}"`,
+  );
+  const clusterWide = await asDev(['get', 'namespaces']);
+  assert.equal(
+    clusterWide.stderr.trim(),
+    `Error from server (Forbidden): namespaces is forbidden: User "${dev.user}" cannot list resource "namespaces" in API group "" at the cluster scope`,
+  );
+  const canI = await asDev(['auth', 'can-i', 'delete', 'pods', '-n', elsewhere]);
+  assert.equal(canI.stdout.trim(), 'no');
+  assert.equal((await asDev(['auth', 'can-i', 'delete', 'pods', '-n', c.ns])).stdout.trim(), 'yes');
+  assert.equal((await asDev(['version', '-o', 'json'])).code, 0, 'version stays open');
 });
 
 function writeCa(pem: string): string {

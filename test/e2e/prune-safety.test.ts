@@ -3,43 +3,42 @@
 // wrong path, a custom resource whose CRD moved to a new version, and a file
 // that means something else to kubectl. Each test works in namespaces and API
 // groups of its own, so that they can share one cluster.
-import { after, before, test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HAVE_KUBECTL, NO_KUBECTL, cluster, configMap, manifests, write, type Cluster } from './apply-harness.js';
+import { configMap } from './apply-harness.js';
+import { SKIP_WITHOUT_KUBECTL, manifests, sharedCluster, write, type Cluster } from '../helpers/cluster.js';
 import { makeRepo, type TempRepo } from '../helpers/gitrepo.js';
 
-const skip = !HAVE_KUBECTL && NO_KUBECTL;
-const cleanups: Array<() => Promise<void> | void> = [];
+const skip = SKIP_WITHOUT_KUBECTL;
+const shared = sharedCluster();
 let c: Cluster;
-before(async () => {
-  c = await cluster({ after: (fn) => cleanups.push(fn) });
-});
-after(async () => {
-  for (const fn of cleanups.reverse()) await fn();
-});
-const hooks = { after: (fn: () => Promise<void> | void) => cleanups.push(fn) };
+let hooks: TestContext;
+/** The file's cluster for one test: a namespace of the test's own on a shared sandbox, or on the given cluster. */
+async function use(t: TestContext): Promise<void> {
+  c = await shared.cluster(t);
+  hooks = t;
+}
 
 const unique = (prefix: string): string => `${prefix}-${randomBytes(3).toString('hex')}`;
 const namespace = (name: string): string => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`;
 
-async function inventory(app: string, ns = 'default'): Promise<Array<{ apiVersion: string; kind: string; name: string; namespace?: string }>> {
+async function inventory(app: string, ns = c.ns): Promise<Array<{ apiVersion: string; kind: string; name: string; namespace?: string }>> {
   const cm = await c.get(`configmap/gdeploy.${app}`, ns);
   return JSON.parse(cm?.data?.objects ?? '[]');
 }
 
-async function ok(args: string[], input?: string): Promise<{ stdout: string; stderr: string }> {
-  const r = await c.gdeploy(args, input);
+async function ok(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const r = await c.gdeploy(args);
   assert.equal(r.code, 0, `gdeploy ${args.join(' ')}: ${r.stderr}`);
   return r;
 }
 
-test('prune keeps a Namespace that still holds objects, says why, and prunes it once it is empty', { skip }, async () => {
+test('prune keeps a Namespace that still holds objects, says why, and prunes it once it is empty', { skip }, async (t) => {
+  await use(t);
   const app = unique('nsapp');
-  const ns = unique('nsp');
+  const ns = c.clusterName('Namespace', 'nsp');
   const dir = manifests(hooks, app, { 'a-namespace.yaml': namespace(ns), 'b-config.yaml': configMap('cm1', { a: '1' }, ns) });
   await ok(['apply', '-f', dir, '--no-wait']);
 
@@ -85,10 +84,11 @@ test('prune keeps a Namespace that still holds objects, says why, and prunes it 
   assert.ok(!(await inventory(app)).some((r) => r.kind === 'Namespace'), 'and left the inventory');
 });
 
-test('objects the run applies keep their Namespace and CRD, even when they do not exist yet; the app\'s own namespace is never pruned', { skip }, async () => {
-  const group = crdGroup();
+test('objects the run applies keep their Namespace and CRD, even when they do not exist yet; the app\'s own namespace is never pruned', { skip }, async (t) => {
+  await use(t);
+  const group = c.group();
   const app = unique('arrive');
-  const ns = unique('nsnew');
+  const ns = c.clusterName('Namespace', 'nsnew');
   const dir = manifests(hooks, app, {
     'a-namespace.yaml': namespace(ns),
     'b-old.yaml': configMap('old', { a: '1' }, ns),
@@ -102,13 +102,12 @@ test('objects the run applies keep their Namespace and CRD, even when they do no
   assert.match(r.stdout, /^configmap\/old pruned$/m);
   assert.match(r.stdout, /^configmap\/new created$/m);
   assert.match(r.stderr, new RegExp(`Namespace/${ns} not pruned: it still holds 1 object this run does not delete: ConfigMap/${ns}/new`));
-  assert.match(r.stderr, new RegExp(`CustomResourceDefinition/widgets\\.${group.replace(/\./g, '\\.')} not pruned: this run applies custom resources of it: Widget/default/first`));
+  assert.match(r.stderr, new RegExp(`CustomResourceDefinition/widgets\\.${group.replace(/\./g, '\\.')} not pruned: this run applies custom resources of it: Widget/${c.ns}/first`));
   assert.ok(await c.get('configmap/new', ns), 'the new object lives');
-  assert.ok(await c.get(`widgets.${group}/first`, 'default'));
+  assert.ok(await c.get(`widgets.${group}/first`, c.ns));
 
   // An app recorded in a namespace cannot prune it: its own inventory lives there.
-  const home = unique('nshome');
-  assert.equal((await c.kubectl(['create', 'namespace', home])).code, 0);
+  const home = await c.namespace('home');
   const homeDir = manifests(hooks, unique('homeapp'), { 'ns.yaml': namespace(home), 'cm.yaml': configMap('x', { a: '1' }) });
   await ok(['apply', '-f', homeDir, '--no-wait', '-n', home]);
   write(homeDir, { 'ns.yaml': null });
@@ -117,9 +116,10 @@ test('objects the run applies keep their Namespace and CRD, even when they do no
   assert.equal((await c.get(`namespace/${home}`))?.status?.phase, 'Active');
 });
 
-test('sync keeps a Namespace the repository no longer lists while its ConfigMap stays', { skip }, async () => {
+test('sync keeps a Namespace the repository no longer lists while its ConfigMap stays', { skip }, async (t) => {
+  await use(t);
   const r = await repo();
-  const ns = unique('nsync');
+  const ns = c.clusterName('Namespace', 'nsync');
   const app = unique('syncns');
   await r.commit({ 'deploy/namespace.yaml': namespace(ns), 'deploy/config.yaml': configMap('settings', { a: '1' }, ns) });
   await ok(sync(r, app));
@@ -130,7 +130,8 @@ test('sync keeps a Namespace the repository no longer lists while its ConfigMap 
   assert.ok(await c.get('configmap/settings', ns));
 });
 
-test('an empty set of manifests is refused by apply, diff and sync, and deletes nothing; --allow-empty empties the app', { skip }, async () => {
+test('an empty set of manifests is refused by apply, diff and sync, and deletes nothing; --allow-empty empties the app', { skip }, async (t) => {
+  await use(t);
   const app = unique('empty');
   const dir = manifests(hooks, app, { 'a.yaml': configMap('keep-a', { a: '1' }), 'b.yaml': configMap('keep-b', { b: '1' }) });
   await ok(['apply', '-f', dir, '--no-wait']);
@@ -144,12 +145,12 @@ test('an empty set of manifests is refused by apply, diff and sync, and deletes 
   const diffed = await c.gdeploy(['diff', '-f', file, '--app', app, '--prune']);
   assert.equal(diffed.code, 2);
   assert.match(diffed.stderr, /no objects passed to diff/);
-  assert.ok(await c.get('configmap/keep-a', 'default'), 'nothing was pruned');
-  assert.ok(await c.get('configmap/keep-b', 'default'));
+  assert.ok(await c.get('configmap/keep-a', c.ns), 'nothing was pruned');
+  assert.ok(await c.get('configmap/keep-b', c.ns));
 
   const emptied = await ok(['apply', '-f', file, '--app', app, '--prune', '--no-wait', '--allow-empty']);
   assert.match(emptied.stdout, /^configmap\/keep-a pruned$/m);
-  assert.equal(await c.get('configmap/keep-a', 'default'), undefined);
+  assert.equal(await c.get('configmap/keep-a', c.ns), undefined);
 
   // sync: a commit that moved the files away from --path.
   const r = await repo();
@@ -160,7 +161,7 @@ test('an empty set of manifests is refused by apply, diff and sync, and deletes 
   const refused = await c.gdeploy(sync(r, syncApp));
   assert.equal(refused.code, 2, refused.stderr);
   assert.match(refused.stderr, new RegExp(`no objects passed to deploy: path "deploy" of .* at main@sha1:${moved} holds no manifests`));
-  assert.ok(await c.get('configmap/synced', 'default'), 'sync pruned nothing');
+  assert.ok(await c.get('configmap/synced', c.ns), 'sync pruned nothing');
   const history = await ok(['history', '--app', syncApp]);
   assert.match(history.stdout, /failed/);
 });
@@ -180,10 +181,10 @@ ${versions
   .join('')}`;
 const widget = (group: string, version: string, name: string, ns?: string): string =>
   `apiVersion: ${group}/${version}\nkind: Widget\nmetadata:\n  name: ${name}\n${ns ? `  namespace: ${ns}\n` : ''}spec:\n  size: 3\n`;
-const crdGroup = (): string => `${randomBytes(4).toString('hex')}.gd-e2e.example.com`;
 
-test('a custom resource whose CRD moves to a new version is neither created again nor orphaned, and is pruned', { skip }, async () => {
-  const group = crdGroup();
+test('a custom resource whose CRD moves to a new version is neither created again nor orphaned, and is pruned', { skip }, async (t) => {
+  await use(t);
+  const group = c.group();
   const app = unique('crdmove');
   const dir = manifests(hooks, app, {
     'crd.yaml': crd(group, [{ name: 'v1alpha1', served: true, storage: true }]),
@@ -201,7 +202,7 @@ test('a custom resource whose CRD moves to a new version is neither created agai
   });
   const diff = await c.gdeploy(['diff', '-f', dir, '--prune']);
   assert.equal(diff.code, 1, diff.stderr);
-  assert.doesNotMatch(diff.stdout, /Widget\/default\/gear \(created\)/, 'the custom resource exists: it is not new');
+  assert.doesNotMatch(diff.stdout, /Widget\/\S+\/gear \(created\)/, 'the custom resource exists: it is not new');
   const moved = await ok(['apply', '-f', dir, '--no-wait', '--prune']);
   assert.match(moved.stdout, new RegExp(`^widget\\.${group.replace(/\./g, '\\.')}/gear unchanged$`, 'm'));
   assert.doesNotMatch(moved.stdout, /pruned/);
@@ -211,11 +212,12 @@ test('a custom resource whose CRD moves to a new version is neither created agai
   write(dir, { 'widget.yaml': null });
   const pruned = await ok(['apply', '-f', dir, '--no-wait', '--prune']);
   assert.match(pruned.stdout, /^widget\..*\/gear pruned$/m);
-  assert.equal(await c.get(`widgets.${group}/gear`, 'default'), undefined);
+  assert.equal(await c.get(`widgets.${group}/gear`, c.ns), undefined);
 });
 
-test('an inventory entry whose kind the cluster no longer serves is reported, not dropped silently', { skip }, async () => {
-  const group = crdGroup();
+test('an inventory entry whose kind the cluster no longer serves is reported, not dropped silently', { skip }, async (t) => {
+  await use(t);
+  const group = c.group();
   const app = unique('crdgone');
   const dir = manifests(hooks, app, { 'crd.yaml': crd(group, [{ name: 'v1', served: true, storage: true }]), 'widget.yaml': widget(group, 'v1', 'gear') });
   await ok(['apply', '-f', dir, '--no-wait']);
@@ -223,31 +225,33 @@ test('an inventory entry whose kind the cluster no longer serves is reported, no
   assert.equal((await c.kubectl(['delete', 'crd', `widgets.${group}`, '--wait=true'])).code, 0);
   write(dir, { 'crd.yaml': null, 'widget.yaml': null, 'other.yaml': configMap(unique('other'), { a: '1' }) });
   const r = await ok(['apply', '-f', dir, '--no-wait', '--prune']);
-  assert.match(r.stderr, new RegExp(`Widget/default/gear: dropped from app ${app}'s inventory: the cluster no longer serves its kind`));
+  assert.match(r.stderr, new RegExp(`Widget/${c.ns}/gear: dropped from app ${app}'s inventory: the cluster no longer serves its kind`));
   assert.ok(!(await inventory(app)).some((e) => e.kind === 'Widget'));
 });
 
-test('a CRD is not pruned while custom resources of it exist that the run does not delete', { skip }, async () => {
-  const group = crdGroup();
+test('a CRD is not pruned while custom resources of it exist that the run does not delete', { skip }, async (t) => {
+  await use(t);
+  const group = c.group();
   const app = unique('crdkeep');
   const dir = manifests(hooks, app, { 'crd.yaml': crd(group, [{ name: 'v1', served: true, storage: true }]), 'widget.yaml': widget(group, 'v1', 'mine') });
   await ok(['apply', '-f', dir, '--no-wait']);
-  assert.equal((await c.kubectl(['apply', '-f', '-'], widget(group, 'v1', 'theirs', 'default'))).code, 0);
+  assert.equal((await c.kubectl(['apply', '-f', '-'], widget(group, 'v1', 'theirs', c.ns))).code, 0);
 
   write(dir, { 'crd.yaml': null, 'widget.yaml': null, 'other.yaml': configMap(unique('other'), { a: '1' }) });
   const kept = await ok(['apply', '-f', dir, '--no-wait', '--prune']);
   assert.match(kept.stdout, /^widget\..*\/mine pruned$/m, 'its own custom resource is pruned');
-  assert.match(kept.stderr, new RegExp(`CustomResourceDefinition/widgets.${group.replace(/\./g, '\\.')} not pruned: deleting it would delete its custom resources, and it still has 1 custom resource this run does not delete: Widget/default/theirs`));
+  assert.match(kept.stderr, new RegExp(`CustomResourceDefinition/widgets.${group.replace(/\./g, '\\.')} not pruned: deleting it would delete its custom resources, and it still has 1 custom resource this run does not delete: Widget/${c.ns}/theirs`));
   assert.ok(await c.get(`crd/widgets.${group}`));
-  assert.ok(await c.get(`widgets.${group}/theirs`, 'default'), "someone else's custom resource lives");
+  assert.ok(await c.get(`widgets.${group}/theirs`, c.ns), "someone else's custom resource lives");
 
-  assert.equal((await c.kubectl(['delete', `widgets.${group}`, 'theirs', '-n', 'default'])).code, 0);
+  assert.equal((await c.kubectl(['delete', `widgets.${group}`, 'theirs', '-n', c.ns])).code, 0);
   const pruned = await ok(['apply', '-f', dir, '--no-wait', '--prune']);
   assert.match(pruned.stdout, /^customresourcedefinition\.apiextensions\.k8s\.io\/widgets\..* pruned$/m);
 });
 
-test('a cluster-scoped custom resource planned before its CRD exists is shown without a namespace', { skip }, async () => {
-  const group = crdGroup();
+test('a cluster-scoped custom resource planned before its CRD exists is shown without a namespace', { skip }, async (t) => {
+  await use(t);
+  const group = c.group();
   const dir = manifests(hooks, unique('scoped'), { 'crd.yaml': crd(group, [{ name: 'v1', served: true, storage: true }], 'Cluster'), 'widget.yaml': widget(group, 'v1', 'global') });
   const diff = await c.gdeploy(['diff', '-f', dir]);
   assert.equal(diff.code, 1, diff.stderr);
@@ -256,7 +260,8 @@ test('a cluster-scoped custom resource planned before its CRD exists is shown wi
   assert.equal(json.changes.find((ch: { kind: string }) => ch.kind === 'Widget').namespace, undefined);
 });
 
-test('a manifest means what it means to kubectl: `yes` is a boolean, refused in a ConfigMap with kubectl\'s reason', { skip }, async () => {
+test('a manifest means what it means to kubectl: `yes` is a boolean, refused in a ConfigMap with kubectl\'s reason', { skip }, async (t) => {
+  await use(t);
   const app = unique('yaml11');
   const name = unique('flags');
   const text = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  enabled: yes\n`;
@@ -268,9 +273,9 @@ test('a manifest means what it means to kubectl: `yes` is a boolean, refused in 
   assert.notEqual(kubectl.code, 0, 'kubectl refuses it too');
   const reason = /(\.data\.enabled: expected string, got .*)$/m.exec(kubectl.stderr)?.[1];
   assert.ok(reason, kubectl.stderr);
-  assert.ok(r.stderr.includes(`ConfigMap/default/${name} (${file}, document 1) apply failed:`), r.stderr);
+  assert.ok(r.stderr.includes(`ConfigMap/${c.ns}/${name} (${file}, document 1) apply failed:`), r.stderr);
   assert.ok(r.stderr.includes(reason), `gdeploy gives kubectl's reason "${reason}":\n${r.stderr}`);
-  assert.equal(await c.get(`configmap/${name}`, 'default'), undefined, 'nothing applied');
+  assert.equal(await c.get(`configmap/${name}`, c.ns), undefined, 'nothing applied');
 
   const diff = await c.gdeploy(['diff', '-f', file, '--app', app]);
   assert.equal(diff.code, 2);
@@ -280,30 +285,24 @@ test('a manifest means what it means to kubectl: `yes` is a boolean, refused in 
   // Quoted, it is the string kubectl reads too.
   write(dir, { 'flags.yaml': text.replace('enabled: yes', 'enabled: "yes"') });
   await ok(['apply', '-f', file, '--app', app, '--no-wait']);
-  assert.equal((await c.get(`configmap/${name}`, 'default'))?.data?.enabled, 'yes');
+  assert.equal((await c.get(`configmap/${name}`, c.ns))?.data?.enabled, 'yes');
 });
 
 // --- git ------------------------------------------------------------------
 
-let cacheDir: string | undefined;
-
 async function repo(): Promise<TempRepo> {
   const r = await makeRepo({ name: unique('prune') });
-  cleanups.push(() => r.cleanup());
+  hooks.after(() => r.cleanup());
   return r;
 }
 
 function sync(r: TempRepo, app: string): string[] {
-  if (!cacheDir) {
-    const dir = mkdtempSync(join(tmpdir(), 'gdeploy-cache-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    cacheDir = dir;
-  }
-  return ['sync', '--repo', r.remote, '--path', 'deploy', '--app', app, '--no-wait', '--cache-dir', cacheDir];
+  return ['sync', '--repo', r.remote, '--path', 'deploy', '--app', app, '--no-wait'];
 }
 
-test('a CRD the server will not establish fails at once with its condition; --no-wait does not wait for it; a rerun does not call it unchanged', { skip }, async () => {
-  const group = crdGroup();
+test('a CRD the server will not establish fails at once with its condition; --no-wait does not wait for it; a rerun does not call it unchanged', { skip }, async (t) => {
+  await use(t);
+  const group = c.group();
   // A conversion webhook whose caBundle is no certificate: the API server keeps the CRD from being Established.
   const broken = crd(group, [{ name: 'v1', served: true, storage: true }]).replace(
     'spec:\n',

@@ -2,24 +2,25 @@
 // included), recorded in the history, and pinned until the branch moves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gitopsSuite, syncedTutorial } from '../helpers/gitrepo.js';
+import { gitopsSuite, image, syncedTutorial } from '../helpers/gitrepo.js';
 
 const suite = gitopsSuite();
 
-test('rollback <first sha> puts :latest back (prune included), pins the app, and history shows three revisions', async () => {
-  const { r, first, second } = await syncedTutorial(suite, 'rb-tutorial');
-  assert.equal(suite.cluster.get('', 'ConfigMap', 'rb-tutorial-extra'), undefined);
+test('rollback <first sha> puts :latest back (prune included), pins the app, and history shows three revisions', async (t) => {
+  const c = await suite.cluster(t);
+  const { r, first, second } = await syncedTutorial(suite, c, 'rb-tutorial');
+  assert.equal(await c.get('configmap/rb-tutorial-extra'), undefined);
 
-  const back = await suite.cluster.gdeploy(['rollback', first.slice(0, 8), '--app', 'rb-tutorial']);
+  const back = await c.gdeploy(['rollback', first.slice(0, 8), '--app', 'rb-tutorial']);
   assert.equal(back.code, 0, back.stderr);
   assert.match(back.stdout, new RegExp(`deployed main@sha1:${first} \\(revision 3\\)`));
   assert.match(back.stderr, /rolled out/);
   assert.match(back.stderr, new RegExp(`pinned: main still points at ${second.slice(0, 12)}; .*new commit lands on main.*sync --unpin`));
-  assert.equal(suite.image('rb-tutorial'), 'lyzhang1999/hello-world-flask:latest');
-  assert.ok(suite.cluster.get('', 'ConfigMap', 'rb-tutorial-extra'), 'the object of the old commit is back');
+  assert.equal(await image(c, 'rb-tutorial'), 'lyzhang1999/hello-world-flask:latest');
+  assert.ok(await c.get('configmap/rb-tutorial-extra'), 'the object of the old commit is back');
   assert.equal(await r.head(), second, 'git is untouched');
 
-  const h = await suite.cluster.gdeploy(['history', '--app', 'rb-tutorial']);
+  const h = await c.gdeploy(['history', '--app', 'rb-tutorial']);
   assert.equal(h.code, 0, h.stderr);
   const rows = h.stdout.trim().split('\n');
   assert.match(rows[0]!, /^REVISION\s+UPDATED\s+STATUS\s+ACTION\s+COMMIT\s+BY\s+DESCRIPTION$/);
@@ -30,18 +31,18 @@ test('rollback <first sha> puts :latest back (prune included), pins the app, and
   assert.match(h.stderr, /pinned by revision 3/);
 
   // The pin holds for a sync of the unchanged branch...
-  const pinned = await suite.cluster.gdeploy(['sync', '--repo', r.remote]);
+  const pinned = await c.gdeploy(['sync', '--repo', r.remote]);
   assert.equal(pinned.code, 0, pinned.stderr);
   assert.match(pinned.stderr, /pinned: rb-tutorial stays at main@sha1:/);
-  assert.equal(suite.image('rb-tutorial'), 'lyzhang1999/hello-world-flask:latest');
+  assert.equal(await image(c, 'rb-tutorial'), 'lyzhang1999/hello-world-flask:latest');
   // ...until --unpin.
-  const unpinned = await suite.cluster.gdeploy(['sync', '--repo', r.remote, '--unpin']);
+  const unpinned = await c.gdeploy(['sync', '--repo', r.remote, '--unpin']);
   assert.equal(unpinned.code, 0, unpinned.stderr);
   assert.match(unpinned.stderr, /unpinned: --unpin/);
-  assert.equal(suite.image('rb-tutorial'), 'lyzhang1999/hello-world-flask:v1');
+  assert.equal(await image(c, 'rb-tutorial'), 'lyzhang1999/hello-world-flask:v1');
 
   // No argument: the previous succeeded revision.
-  const previous = await suite.cluster.gdeploy(['rollback', '--app', 'rb-tutorial', '-o', 'json']);
+  const previous = await c.gdeploy(['rollback', '--app', 'rb-tutorial', '-o', 'json']);
   assert.equal(previous.code, 0, previous.stderr);
   const doc = JSON.parse(previous.stdout);
   assert.equal(doc.sha, first);

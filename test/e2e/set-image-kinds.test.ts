@@ -2,12 +2,13 @@
 // kubectl's rules for each kind, and a bad image fails them as fast.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SKIP, testCluster, workload } from './set-image-harness.js';
+import { sandboxOnly } from '../helpers/cluster.js';
+import { LATEST, SKIP, V1, testCluster, workload } from './set-image-harness.js';
 
-const OLD = 'registry.example.com/db:1';
-const NEW = 'registry.example.com/db:2';
+const OLD = LATEST;
+const NEW = V1;
 
-// Each test has its own sandbox; they run side by side.
+// Each test has its own namespace (and sandbox); they run side by side.
 describe('gdeploy set-image on StatefulSets and DaemonSets', { concurrency: true }, () => {
   test('a StatefulSet rolls out Pod by Pod to the new revision', { skip: SKIP }, async (t) => {
     const c = await testCluster(t);
@@ -16,11 +17,11 @@ describe('gdeploy set-image on StatefulSets and DaemonSets', { concurrency: true
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'statefulset.apps/db image updated\n');
     assert.match(r.stderr, /statefulset\/db rolled out in [\d.]+s; available Pods never below \d+ of 3 \(minimum 2\)/);
-    const s = await c.get('statefulset/db');
+    const s = await c.must('statefulset/db');
     assert.equal(s.status.updateRevision, s.status.currentRevision);
     assert.equal(s.status.updatedReplicas, 3);
     assert.equal(s.status.readyReplicas, 3);
-    const pods = (await c.get('pods')).items.filter((p: any) => !p.metadata.deletionTimestamp);
+    const pods = (await c.must('pods')).items.filter((p: any) => !p.metadata.deletionTimestamp);
     assert.deepEqual(pods.map((p: any) => p.spec.containers[0].image), [NEW, NEW, NEW]);
   });
 
@@ -31,7 +32,7 @@ describe('gdeploy set-image on StatefulSets and DaemonSets', { concurrency: true
     const r = await c.gdeploy(['set-image', 'statefulset', 'db', `db=${NEW}`, '--timeout', '2m']);
     assert.equal(r.code, 0, r.stderr);
     const images = Object.fromEntries(
-      (await c.get('pods')).items.filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => [p.metadata.name, p.spec.containers[0].image]),
+      (await c.must('pods')).items.filter((p: any) => !p.metadata.deletionTimestamp).map((p: any) => [p.metadata.name, p.spec.containers[0].image]),
     );
     assert.deepEqual(images, { 'db-0': OLD, 'db-1': OLD, 'db-2': NEW });
   });
@@ -43,7 +44,7 @@ describe('gdeploy set-image on StatefulSets and DaemonSets', { concurrency: true
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'daemonset.apps/agent image updated\n');
     assert.match(r.stderr, /daemonset\/agent rolled out in/);
-    const ds = await c.get('daemonset/agent');
+    const ds = await c.must('daemonset/agent');
     assert.equal(ds.status.updatedNumberScheduled, ds.status.desiredNumberScheduled);
     assert.equal(ds.status.numberAvailable, ds.status.desiredNumberScheduled);
   });
@@ -56,9 +57,9 @@ describe('gdeploy set-image on StatefulSets and DaemonSets', { concurrency: true
     assert.match(r.stderr, /daemonset\/agent rollout failed: .*(ImagePullBackOff|ErrImagePull)/);
   });
 
-  test('a StatefulSet whose new image crashes fails with CrashLoopBackOff', { skip: SKIP }, async (t) => {
+  test('a StatefulSet whose new image crashes fails with CrashLoopBackOff', { skip: SKIP || sandboxOnly('image rules (a crashing image)') }, async (t) => {
     const c = await testCluster(t);
-    c.sandbox.hooks.images.setRule('registry.example.com/db:crash', 'crash');
+    c.sandbox!.hooks.images.setRule('registry.example.com/db:crash', 'crash');
     await c.create(workload({ kind: 'StatefulSet', name: 'db', image: OLD, replicas: 2 }));
     const r = await c.gdeploy(['set-image', 'sts/db', 'db=registry.example.com/db:crash', '--timeout', '10m', '--failure-grace', '1s']);
     assert.equal(r.code, 3, r.stderr);

@@ -2,34 +2,21 @@
 // back what was changed by hand and prints each field with its live and git
 // values and the field manager that changed it, recording a `drift` revision;
 // `--drift report` only says so and leaves the hot fix in place.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { HAVE_KUBECTL, NO_KUBECTL, cluster, helloWorld, type Cluster } from './apply-harness.js';
+import { helloWorld } from './apply-harness.js';
+import { SKIP_WITHOUT_KUBECTL, cluster } from '../helpers/cluster.js';
 import { makeRepo } from '../helpers/gitrepo.js';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-let c: Cluster;
-let cacheDir: string;
-before(async () => {
-  c = await cluster({ after: (fn) => cleanups.push(fn) });
-  cacheDir = mkdtempSync(join(tmpdir(), 'gdeploy-cache-'));
-  cleanups.push(() => rmSync(cacheDir, { recursive: true, force: true }));
-});
-after(async () => {
-  for (const fn of cleanups.reverse()) await fn();
-});
-
-test('a hot fix is reported with the field, both values and who made it; report leaves it, correct puts it back and records it', { skip: !HAVE_KUBECTL && NO_KUBECTL }, async () => {
+test('a hot fix is reported with the field, both values and who made it; report leaves it, correct puts it back and records it', { skip: SKIP_WITHOUT_KUBECTL }, async (t) => {
+  const c = await cluster(t);
   const app = `drift-${randomBytes(3).toString('hex')}`;
   const r = await makeRepo({ name: app });
-  cleanups.push(() => r.cleanup());
+  t.after(() => r.cleanup());
   const manifest = helloWorld('lyzhang1999/hello-world-flask:latest', 1).replaceAll('hello-world-flask', app).replace(`lyzhang1999/${app}`, 'lyzhang1999/hello-world-flask');
   await r.commit({ 'deploy/app.yaml': manifest });
-  const sync = (...extra: string[]) => c.gdeploy(['sync', '--repo', r.remote, '--path', 'deploy', '--app', app, '--no-wait', '--cache-dir', cacheDir, ...extra]);
+  const sync = (...extra: string[]) => c.gdeploy(['sync', '--repo', r.remote, '--path', 'deploy', '--app', app, '--no-wait', ...extra]);
   const first = await sync();
   assert.equal(first.code, 0, first.stderr);
 
@@ -41,12 +28,12 @@ test('a hot fix is reported with the field, both values and who made it; report 
   assert.equal(report.code, 0, report.stderr);
   assert.match(report.stderr, new RegExp(`^drift: deployment\\.apps/${app} differs from main@sha1:[0-9a-f]{40} \\(not put back: --drift report\\)$`, 'm'));
   assert.ok(report.stderr.includes(`  ${field}`), report.stderr);
-  const image = async () => (await c.get(`deployment/${app}`, 'default'))?.spec.template.spec.containers[0].image;
+  const image = async () => (await c.get(`deployment/${app}`))?.spec.template.spec.containers[0].image;
   assert.equal(await image(), 'lyzhang1999/hello-world-flask:hotfix', 'the hot fix stays');
   const json = JSON.parse((await sync('--drift', 'report', '-o', 'json')).stdout);
   assert.deepEqual(json.drift, [
     {
-      subject: `Deployment/default/${app}`,
+      subject: `Deployment/${c.ns}/${app}`,
       action: 'configured',
       corrected: false,
       fields: [{ path: `spec.template.spec.containers[${app}].image`, live: 'lyzhang1999/hello-world-flask:hotfix', desired: 'lyzhang1999/hello-world-flask:latest', managers: ['kubectl-set'] }],

@@ -4,12 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gitopsSuite, helloWorldFlask } from '../helpers/gitrepo.js';
+import { gitopsSuite, helloWorldFlask, image } from '../helpers/gitrepo.js';
 
 const suite = gitopsSuite();
 
-test('a failing rollout: --dry-run changes nothing, --rollback-on-failure puts the previous revision back (exit 3)', async () => {
-  const c = suite.cluster;
+test('a failing rollout: --dry-run changes nothing, --rollback-on-failure puts the previous revision back (exit 3)', async (t) => {
+  const c = await suite.cluster(t);
   const r = await suite.repo('failing');
   const good = await r.commit({ 'deployment.yaml': helloWorldFlask('latest', { name: 'failing' }) }, 'good');
   assert.equal((await c.gdeploy(['sync', '--repo', r.remote])).code, 0);
@@ -22,14 +22,14 @@ test('a failing rollout: --dry-run changes nothing, --rollback-on-failure puts t
   assert.equal(dry.code, 0, dry.stderr);
   assert.match(dry.stdout, /deployment\.apps\/failing configured \(server dry run\)/);
   assert.match(dry.stdout, new RegExp(`would deploy main@sha1:${bad}`));
-  assert.equal(suite.image('failing'), 'lyzhang1999/hello-world-flask:latest');
+  assert.equal(await image(c, 'failing'), 'lyzhang1999/hello-world-flask:latest');
 
   const res = await c.gdeploy(['sync', '--repo', r.remote, '--rollback-on-failure']);
   assert.equal(res.code, 3, res.stderr);
   assert.match(res.stderr, /rolling back to revision 1 \(main@sha1:/);
   assert.match(res.stderr, new RegExp(`main@sha1:${bad} \\(revision 2\\) rolled back: .*(ImagePullBackOff|ErrImagePull)`));
-  assert.equal(suite.image('failing'), 'lyzhang1999/hello-world-flask:latest');
-  assert.equal(c.get('apps', 'Deployment', 'failing')!.metadata.annotations?.['gdeploy.dev/revision'], `main@sha1:${good}`);
+  assert.equal(await image(c, 'failing'), 'lyzhang1999/hello-world-flask:latest');
+  assert.equal((await c.must('deployment/failing')).metadata.annotations?.['gdeploy.dev/revision'], `main@sha1:${good}`);
 
   const h = JSON.parse((await c.gdeploy(['history', '--app', 'failing', '-o', 'json'])).stdout);
   assert.deepEqual(h.revisions.map((x: { result: string }) => x.result), ['rolled back', 'succeeded']);
@@ -37,8 +37,8 @@ test('a failing rollout: --dry-run changes nothing, --rollback-on-failure puts t
 
 const MISSING = 'registry.invalid/hello-world-flask:v2';
 
-test('--rollback-on-failure puts back the revision the failed sync replaced, not an older one', async () => {
-  const c = suite.cluster;
+test('--rollback-on-failure puts back the revision the failed sync replaced, not an older one', async (t) => {
+  const c = await suite.cluster(t);
   const r = await suite.repo('replaced');
   await r.commit({ 'deployment.yaml': helloWorldFlask('latest', { name: 'replaced' }) }, 'latest');
   assert.equal((await c.gdeploy(['sync', '--repo', r.remote])).code, 0);
@@ -49,14 +49,14 @@ test('--rollback-on-failure puts back the revision the failed sync replaced, not
   const res = await c.gdeploy(['sync', '--repo', r.remote, '--rollback-on-failure']);
   assert.equal(res.code, 3, res.stderr);
   assert.match(res.stderr, new RegExp(`rolling back to revision 2 \\(main@sha1:${v1}\\)`));
-  assert.equal(suite.image('replaced'), 'lyzhang1999/hello-world-flask:v1');
-  assert.equal(c.get('apps', 'Deployment', 'replaced')!.metadata.annotations?.['gdeploy.dev/revision'], `main@sha1:${v1}`);
+  assert.equal(await image(c, 'replaced'), 'lyzhang1999/hello-world-flask:v1');
+  assert.equal((await c.must('deployment/replaced')).metadata.annotations?.['gdeploy.dev/revision'], `main@sha1:${v1}`);
   const h = JSON.parse((await c.gdeploy(['history', '--app', 'replaced', '-o', 'json'])).stdout);
   assert.match(h.revisions[0].reason, /put back revision 2 \(succeeded\)$/);
 });
 
-test('--rollback-on-failure puts back a revision applied from files as it was', async () => {
-  const c = suite.cluster;
+test('--rollback-on-failure puts back a revision applied from files as it was', async (t) => {
+  const c = await suite.cluster(t);
   const r = await suite.repo('handmade');
   await r.commit({ 'deployment.yaml': helloWorldFlask('latest', { name: 'handmade' }) }, 'latest');
   assert.equal((await c.gdeploy(['sync', '--repo', r.remote])).code, 0);
@@ -70,7 +70,7 @@ test('--rollback-on-failure puts back a revision applied from files as it was', 
   const res = await c.gdeploy(['sync', '--repo', r.remote, '--rollback-on-failure']);
   assert.equal(res.code, 3, res.stderr);
   assert.match(res.stderr, /rolling back to revision 2 \(apply of /);
-  assert.equal(suite.image('handmade'), 'lyzhang1999/hello-world-flask:v1');
+  assert.equal(await image(c, 'handmade'), 'lyzhang1999/hello-world-flask:v1');
   const h = JSON.parse((await c.gdeploy(['history', '--app', 'handmade', '-o', 'json'])).stdout);
   assert.deepEqual(h.revisions.map((x: { result: string }) => x.result), ['rolled back', 'succeeded', 'succeeded']);
   assert.match(h.revisions[0].reason, /put back revision 2 \(succeeded\)$/);

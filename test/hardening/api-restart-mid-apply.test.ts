@@ -16,6 +16,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import type { KubeObject } from '../../src/kube/types.js';
 import type { KubeObject as LiveObject } from '../../src/sandbox/types.js';
 import { runCli, type RunResult } from '../helpers/cli.js';
+import { sandboxOnly } from '../helpers/cluster.js';
 
 const APP = 'big';
 const NS = 'default';
@@ -162,7 +163,7 @@ function assertFinished(f: Fixture, uids: Map<Key, string>): void {
   assert.deepEqual([...f.inventory()].sort(), desired, 'the inventory lists exactly the desired objects');
 }
 
-test('the API server restarts in the middle of an apply of 600 objects: a short outage is ridden out', async (t) => {
+test('the API server restarts in the middle of an apply of 600 objects: a short outage is ridden out', { skip: sandboxOnly('down() and up() (an API server restart)') }, async (t) => {
   const f = await fixture(t);
   const uids = await applyPrevious(f);
 
@@ -185,7 +186,7 @@ test('the API server restarts in the middle of an apply of 600 objects: a short 
   assertFinished(f, uids);
 });
 
-test('the API server restarts in the middle of an apply of 600 objects: a long outage fails saying exactly which objects were applied, and running it again finishes the job', async (t) => {
+test('the API server restarts in the middle of an apply of 600 objects: a long outage fails saying exactly which objects were applied, and running it again finishes the job', { skip: sandboxOnly('down() and up() (an API server restart)') }, async (t) => {
   const f = await fixture(t);
   const uids = await applyPrevious(f);
 
@@ -245,7 +246,7 @@ test('the API server restarts in the middle of an apply of 600 objects: a long o
   assertFinished(f, new Map([...uids, ...createdByFirst]));
 });
 
-test('the API server restarts in the middle of an apply of 600 objects and stays away: the command stops after one retry budget, saying which objects were applied', async (t) => {
+test('the API server restarts in the middle of an apply of 600 objects and stays away: the command stops after one retry budget, saying which objects were applied', { skip: sandboxOnly('down() and up() (an API server restart)') }, async (t) => {
   const f = await fixture(t);
   await applyPrevious(f);
   f.onWrites(OUTAGE_AFTER_WRITES, () => void f.sb.down());

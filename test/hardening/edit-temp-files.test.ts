@@ -7,9 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { SKIP, helloWorld, testCluster, type TestCluster } from '../e2e/set-image-harness.js';
-
-const LATEST = 'lyzhang1999/hello-world-flask:latest';
+import { LATEST, SKIP, helloWorld, testCluster, type TestCluster } from '../e2e/set-image-harness.js';
 
 interface Seen {
   file: string;
@@ -66,7 +64,7 @@ describe('edit temp files', { concurrency: true }, () => {
     assert.equal(existsSync(seen.file), false, 'the file is removed');
     assert.equal(existsSync(dirname(seen.file)), false, 'its directory is removed');
     assert.deepEqual(readdirSync(e.tmp), []);
-    assert.equal((await c.get('deployment/hello-world-flask')).spec.replicas, 3);
+    assert.equal((await c.must('deployment/hello-world-flask')).spec.replicas, 3);
   });
 
   test('temp files of a Secret edit are 0600 and removed when the edit is cancelled', { skip: SKIP }, async (t) => {

@@ -5,21 +5,19 @@
 // test/git/url.test.ts and the fuzz in fuzz-argument-parsers.test.ts; here the
 // built CLI is run as a user would, and a stand-in `git` on PATH proves that
 // git is never started with them.
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import yaml from 'js-yaml';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import type { KubeObject } from '../../src/sandbox/types.js';
-import { runCli, type RunResult } from '../helpers/cli.js';
+import { sharedCluster, type Cluster } from '../helpers/cluster.js';
 
 const WEB = `apiVersion: apps/v1
 kind: Deployment
-metadata: {name: web, namespace: default}
+metadata: {name: web}
 spec:
+  replicas: 0
   selector: {matchLabels: {app: web}}
   template:
     metadata: {labels: {app: web}}
@@ -28,25 +26,29 @@ spec:
 `;
 
 describe('editor and git misuse', () => {
-  let sandbox: Sandbox;
+  // No controllers in the sandbox: whatever changes there, gdeploy wrote.
+  const shared = sharedCluster({ sandbox: { workloads: false } });
   let dir: string;
 
-  before(async () => {
-    // No controllers: whatever changes in the store, gdeploy wrote.
-    sandbox = await startSandbox({ workloads: false });
-    sandbox.store.create(sandbox.store.resourceFor('apps', 'Deployment')!, yaml.load(WEB) as KubeObject);
+  before(() => {
     dir = mkdtempSync(join(tmpdir(), 'gdeploy-misuse-'));
   });
-  after(async () => {
-    await sandbox.stop();
+  after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const web = () => sandbox.store.get(sandbox.store.resourceFor('apps', 'Deployment')!, 'default', 'web')!;
-
-  function gdeploy(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
-    return runCli(['--kubeconfig', sandbox.kubeconfigPath, ...args], { env: { KUBECONFIG: '', ...env } });
+  /** The test's cluster with Deployment web. */
+  async function withWeb(t: TestContext): Promise<Cluster> {
+    const c = await shared.cluster(t);
+    await c.create(WEB);
+    return c;
   }
+
+  /** What a write to Deployment web would change (its controller's status aside). */
+  const web = async (c: Cluster) => {
+    const { metadata, spec } = await c.must('deployment/web');
+    return { generation: metadata.generation, labels: metadata.labels, annotations: metadata.annotations, spec };
+  };
 
   /** A fresh, empty directory for the edit buffer: whatever gdeploy leaves in it, it left behind. */
   function privateTmp(name: string): string {
@@ -55,20 +57,22 @@ describe('editor and git misuse', () => {
     return path;
   }
 
-  test('a missing editor binary: a clear error naming the editor, nothing changed, no temp file left behind', async () => {
-    const before = web().metadata.resourceVersion;
+  test('a missing editor binary: a clear error naming the editor, nothing changed, no temp file left behind', async (t) => {
+    const c = await withWeb(t);
+    const before = await web(c);
     const tmp = privateTmp('tmp-missing');
     const missing = join(dir, 'no-such-editor');
-    const r = await gdeploy(['edit', 'deployment/web'], { KUBE_EDITOR: `${missing} --wait`, TMPDIR: tmp });
+    const r = await c.gdeploy(['edit', 'deployment/web'], { env: { KUBE_EDITOR: `${missing} --wait`, TMPDIR: tmp } });
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`^error: cannot start the editor "${missing}": .*ENOENT`, 'm'));
     assert.match(r.stderr, /^hint: set KUBE_EDITOR or EDITOR$/m);
     assert.doesNotMatch(r.stderr, /^\s+at /m);
-    assert.equal(web().metadata.resourceVersion, before);
+    assert.deepEqual(await web(c), before);
     assert.deepEqual(readdirSync(tmp), [], 'the edit buffer was left behind');
   });
 
-  test('an editor string with shell metacharacters: they reach the editor as words, no shell interprets them', async () => {
+  test('an editor string with shell metacharacters: they reach the editor as words, no shell interprets them', async (t) => {
+    const c = await withWeb(t);
     const marker = join(dir, 'pwned');
     const argsSeen = join(dir, 'editor-args.json');
     // An editor that records its arguments and changes nothing.
@@ -82,20 +86,20 @@ describe('editor and git misuse', () => {
     execFileSync('sh', ['-c', `${editor.replaceAll(marker, join(shellDir, 'pwned'))} /dev/null`], { stdio: 'ignore' });
     assert.ok(existsSync(join(shellDir, 'pwned')), 'the control: a shell runs the commands in the string');
 
-    const before = web().metadata.resourceVersion;
+    const before = await web(c);
     const tmp = privateTmp('tmp-meta');
-    const r = await gdeploy(['edit', 'deployment/web', '--no-wait'], { KUBE_EDITOR: editor, TMPDIR: tmp });
+    const r = await c.gdeploy(['edit', 'deployment/web', '--no-wait'], { env: { KUBE_EDITOR: editor, TMPDIR: tmp } });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /Edit cancelled, no changes made\./);
     assert.equal(existsSync(marker), false, 'a shell interpreted the editor string');
     const seen = JSON.parse(readFileSync(argsSeen, 'utf8')) as string[];
     assert.deepEqual(seen.slice(0, -1), [';', 'touch', marker, '&&', 'touch', marker, '|', 'touch', marker, `$(touch`, `${marker})`, '`touch', `${marker}\``, '>', marker]);
     assert.match(seen.at(-1)!, /deployment-web\.yaml$/);
-    assert.equal(web().metadata.resourceVersion, before);
+    assert.deepEqual(await web(c), before);
     assert.deepEqual(readdirSync(tmp), []);
 
     // Metacharacters in the program name itself: there is no such program, and still no shell.
-    const glued = await gdeploy(['edit', 'deployment/web'], { KUBE_EDITOR: `true;touch ${marker}`, TMPDIR: privateTmp('tmp-glued') });
+    const glued = await c.gdeploy(['edit', 'deployment/web'], { env: { KUBE_EDITOR: `true;touch ${marker}`, TMPDIR: privateTmp('tmp-glued') } });
     assert.equal(glued.code, 2, glued.stderr);
     assert.match(glued.stderr, /^error: cannot start the editor "true;touch"/m);
     assert.equal(existsSync(marker), false);
@@ -119,7 +123,9 @@ describe('editor and git misuse', () => {
       env = { PATH: `${bin}${delimiter}${process.env.PATH}`, XDG_CACHE_HOME: join(dir, 'cache') };
     });
 
-    test('a repo URL or ref starting with "-", a commit starting with "-", a path outside the repo: refused naming the flag', async () => {
+    test('a repo URL or ref starting with "-", a commit starting with "-", a path outside the repo: refused naming the flag', async (t) => {
+      const c = await shared.cluster(t);
+      const gdeploy = (args: string[], more: NodeJS.ProcessEnv) => c.gdeploy(args, { env: more });
       const marker = join(dir, 'upload-pack-ran');
       const cases: [string[], RegExp][] = [
         [['sync', '--repo', '-uhack'], /^error: refusing repository "-uhack": it starts with "-" and would be read as a git option$/m],

@@ -1,57 +1,57 @@
-// 403 Forbidden on some objects: with a token that may act only in namespace
-// team-a (a RoleBinding to admin there), gdeploy names each refused object
-// with the verb, the resource and the namespace, stops before its first
-// write, and never prunes on a picture it was not allowed to see whole.
-import { after, before, test } from 'node:test';
+// 403 Forbidden on some objects: with credentials that may act only in the
+// test's namespace (team A: on a cluster, a ServiceAccount bound there to a
+// Role of every verb; on a sandbox, a certificate confined the same way),
+// gdeploy names each refused object with the verb, the resource and the
+// namespace, stops before its first write, and never prunes on a picture it
+// was not allowed to see whole.
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { kubeconfigYaml } from '../../src/sandbox/kubeconfig.js';
-import type { KubeObject } from '../../src/sandbox/types.js';
 import { KubeError, parseDenial, denialMessage } from '../../src/kube/errors.js';
 import { makeRepo } from '../helpers/gitrepo.js';
-import { runCli, type RunResult } from '../helpers/cli.js';
+import { run, runCli, type RunResult } from '../helpers/cli.js';
+import { KUBECTL, sandboxOnly, sharedCluster, type Cluster } from '../helpers/cluster.js';
 
-const TEAM_A_TOKEN = `team-a-${randomBytes(12).toString('hex')}`;
+const shared = sharedCluster({ sandbox: { workloads: false, clientCertificates: true } });
 
-let sb: Sandbox;
-let dir: string;
-/** Cluster-admin, context namespace team-a. */
-let admin: string;
-/** May act in team-a only; context namespace team-a. */
-let teamA: string;
+interface Teams {
+  c: Cluster;
+  /** The test's namespace: team A's. */
+  teamA: string;
+  /** Another namespace of the test's, team A may not touch. */
+  teamB: string;
+  /** May act in team A's namespace only; its context namespace is that. */
+  dev: { kubeconfig: string; user: string };
+  /** Writes these manifests to a file of the test's. */
+  manifests(name: string, docs: string[]): string;
+}
 
-before(async () => {
-  sb = await startSandbox({ tls: true, workloads: false, scopedTokens: { [TEAM_A_TOKEN]: { namespace: 'team-a' } } });
-  dir = mkdtempSync(join(tmpdir(), 'gdeploy-forbidden-'));
-  admin = kubeconfig('admin', sb.token!);
-  teamA = kubeconfig('team-a', TEAM_A_TOKEN);
-  const namespaces = sb.store.resourceFor('', 'Namespace')!;
-  for (const name of ['team-a', 'team-b']) sb.store.create(namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-});
+/** The test's cluster with team A's user, or undefined when the cluster cannot confine one (the test is skipped). */
+async function teams(t: TestContext): Promise<Teams | undefined> {
+  const c = await shared.cluster(t);
+  if (!(await c.enforcesRbac())) {
+    c.skip(t, 'the cluster does not enforce RBAC');
+    return undefined;
+  }
+  return { c, teamA: c.ns, teamB: await c.namespace('team-b'), dev: await c.namespaceUser(), manifests: manifestFiles(t) };
+}
 
-after(async () => {
-  await sb?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-function kubeconfig(name: string, token: string): string {
-  const path = join(dir, `${name}.kubeconfig`);
-  writeFileSync(path, kubeconfigYaml({ server: sb.url, caPem: sb.caPem!, token, namespace: 'team-a' }), { mode: 0o600 });
-  return path;
+/** Writes a file of manifests `name`.yaml in a directory of the test's own. */
+function manifestFiles(t: TestContext): (name: string, docs: string[]) => string {
+  const dir = mkdtempSync(join(tmpdir(), 'gdeploy-forbidden-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return (name, docs) => {
+    const path = join(dir, `${name}.yaml`);
+    writeFileSync(path, docs.join('---\n'));
+    return path;
+  };
 }
 
 function gdeploy(kubeconfigPath: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   return runCli([...args, '--kubeconfig', kubeconfigPath], { env: { KUBECONFIG: '', ...env } });
-}
-
-function manifests(name: string, docs: string[]): string {
-  const path = join(dir, `${name}.yaml`);
-  writeFileSync(path, docs.join('---\n'));
-  return path;
 }
 
 const configMap = (namespace: string, name: string, value = '1'): string =>
@@ -68,217 +68,259 @@ spec:
     metadata:
       labels: {app: ${name}}
     spec:
-      containers: [{name: ${name}, image: "example/${name}:1"}]
+      containers: [{name: ${name}, image: "registry.invalid/${name}:1"}]
 `;
 const namespace = (name: string): string => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`;
 const clusterRole = (name: string): string =>
   `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: ${name}\nrules:\n- apiGroups: [""]\n  resources: [configmaps]\n  verbs: [get]\n`;
 
-function live(group: string, kind: string, ns: string | undefined, name: string): KubeObject | undefined {
-  return sb.store.get(sb.store.resourceFor(group, kind)!, ns, name);
+/** The value of ConfigMap `name` in `ns`, as the cluster has it (undefined: not there). */
+async function valueOf(c: Cluster, ns: string, name: string): Promise<string | undefined> {
+  return (await c.get(`configmap/${name}`, ns))?.data?.value;
 }
 
-function inventoryOf(app: string): string[] | undefined {
-  const cm = live('', 'ConfigMap', 'team-a', `gdeploy.${app}`);
-  const objects = (cm?.data as Record<string, string> | undefined)?.objects;
+async function inventoryOf(c: Cluster, app: string): Promise<string[] | undefined> {
+  const objects = (await c.get(`configmap/gdeploy.${app}`))?.data?.objects;
   return objects === undefined ? undefined : (JSON.parse(objects) as { kind: string; namespace?: string; name: string }[]).map((r) => `${r.kind}/${r.namespace}/${r.name}`);
 }
 
+/** The mixed manifests: one object team A may change, and three it may not. */
+function mixed(x: Teams): { docs: string[]; teamC: string; reader: string } {
+  const teamC = x.c.clusterName('Namespace', 'team-c');
+  const reader = x.c.clusterName('ClusterRole', 'config-reader');
+  return { docs: [configMap(x.teamA, 'settings'), deployment(x.teamB, 'web'), namespace(teamC), clusterRole(reader)], teamC, reader };
+}
+
 /** Every refused object of the mixed manifests gets its own line: verb, resource with its group, where, who. */
-function assertRefusals(out: string): void {
-  assert.match(out, /^error: Deployment\/team-b\/web: forbidden: cannot patch deployments\.apps "web" in namespace "team-b" \(user "system:serviceaccount:team-a:default"\)$/m, out);
-  assert.match(out, /^error: Namespace\/team-c: forbidden: cannot patch namespaces "team-c" at the cluster scope \(user "system:serviceaccount:team-a:default"\)$/m, out);
-  assert.match(out, /^error: ClusterRole\/config-reader: forbidden: cannot patch clusterroles\.rbac\.authorization\.k8s\.io "config-reader" at the cluster scope /m, out);
-  assert.doesNotMatch(out, /^error: ConfigMap\/team-a\//m, 'the object the token may change is not reported as refused');
+function assertRefusals(x: Teams, m: { teamC: string; reader: string }, out: string): void {
+  const user = `\\(user "${x.dev.user}"\\)`;
+  assert.match(out, new RegExp(`^error: Deployment/${x.teamB}/web: forbidden: cannot patch deployments\\.apps "web" in namespace "${x.teamB}" ${user}$`, 'm'), out);
+  assert.match(out, new RegExp(`^error: Namespace/${m.teamC}: forbidden: cannot patch namespaces "${m.teamC}" at the cluster scope ${user}$`, 'm'), out);
+  assert.match(out, new RegExp(`^error: ClusterRole/${m.reader}: forbidden: cannot patch clusterroles\\.rbac\\.authorization\\.k8s\\.io "${m.reader}" at the cluster scope `, 'm'), out);
+  assert.doesNotMatch(out, new RegExp(`^error: ConfigMap/${x.teamA}/`, 'm'), 'the object the user may change is not reported as refused');
   assert.doesNotMatch(out, /^\s+at /m, 'no stack trace');
 }
 
-const MIXED = [configMap('team-a', 'settings'), deployment('team-b', 'web'), namespace('team-c'), clusterRole('config-reader')];
+test('403 Forbidden on some objects: apply and diff name the verb, resource and namespace of each refused object and stop before the first write', async (t) => {
+  const x = await teams(t);
+  if (!x) return;
+  const m = mixed(x);
+  const file = x.manifests('mixed', m.docs);
 
-test('403 Forbidden on some objects: apply and diff name the verb, resource and namespace of each refused object and stop before the first write', async () => {
-  const file = manifests('mixed', MIXED);
-
-  const apply = await gdeploy(teamA, ['apply', '-f', file, '--app', 'mixed', '--no-wait']);
+  const apply = await gdeploy(x.dev.kubeconfig, ['apply', '-f', file, '--app', 'mixed', '--no-wait']);
   assert.equal(apply.code, 1, 'exit code 1: an error (README, exit codes)');
-  assertRefusals(apply.stderr);
+  assertRefusals(x, m, apply.stderr);
   assert.match(apply.stdout, /^configmap\/settings skipped: not applied: planning failed$/m, apply.stdout);
-  assert.equal(live('', 'ConfigMap', 'team-a', 'settings'), undefined, 'nothing applied in team-a either');
-  assert.equal(live('', 'ConfigMap', 'team-a', 'gdeploy.mixed'), undefined, 'no inventory or history written');
-  assert.equal(live('', 'Namespace', undefined, 'team-c'), undefined);
+  assert.equal(await x.c.get('configmap/settings'), undefined, 'nothing applied in team A either');
+  assert.equal(await x.c.get('configmap/gdeploy.mixed'), undefined, 'no inventory or history written');
+  assert.equal(await x.c.get(`namespace/${m.teamC}`), undefined);
 
-  const diff = await gdeploy(teamA, ['diff', '-f', file, '--app', 'mixed']);
+  const diff = await gdeploy(x.dev.kubeconfig, ['diff', '-f', file, '--app', 'mixed']);
   assert.equal(diff.code, 2, 'diff: any error is exit 2, as kubectl diff');
-  assertRefusals(diff.stderr);
+  assertRefusals(x, m, diff.stderr);
 });
 
-test('403 Forbidden on some objects: sync stops before the first write, naming each refused object', async () => {
+test('403 Forbidden on some objects: sync stops before the first write, naming each refused object', async (t) => {
+  const x = await teams(t);
+  if (!x) return;
+  const m = mixed(x);
   const repo = await makeRepo({ name: 'mixed-sync' });
+  t.after(() => repo.cleanup());
   const cache = mkdtempSync(join(tmpdir(), 'gdeploy-forbidden-cache-'));
-  try {
-    await repo.commit({ 'deploy/settings.yaml': MIXED[0]!, 'deploy/web.yaml': MIXED[1]!, 'deploy/cluster.yaml': `${MIXED[2]}---\n${MIXED[3]}` });
-    const sync = await gdeploy(teamA, ['sync', '--repo', repo.remote, '--path', 'deploy', '--app', 'mixed-sync', '--no-wait'], { XDG_CACHE_HOME: cache });
-    assert.equal(sync.code, 1, sync.stderr);
-    const out = sync.stdout + sync.stderr;
-    // One line per object, as kubectl names them; the failure names the first refusal.
-    assert.match(sync.stdout, /^deployment\.apps\/web failed: forbidden: cannot patch deployments\.apps "web" in namespace "team-b" \(user "system:serviceaccount:team-a:default"\)$/m, out);
-    assert.match(sync.stdout, /^namespace\/team-c failed: forbidden: cannot patch namespaces "team-c" at the cluster scope /m, out);
-    assert.match(sync.stdout, /^clusterrole\.rbac\.authorization\.k8s\.io\/config-reader failed: forbidden: cannot patch clusterroles\.rbac\.authorization\.k8s\.io /m, out);
-    assert.match(sync.stdout, /^configmap\/settings skipped: not applied: planning failed$/m, out);
-    assert.match(sync.stderr, /^error: .*failed: .*forbidden: cannot patch /m, out);
-    assert.doesNotMatch(out, /^\s+at /m, 'no stack trace');
-    assert.equal(live('', 'ConfigMap', 'team-a', 'settings'), undefined, 'nothing applied in team-a either');
-    assert.equal(inventoryOf('mixed-sync'), undefined, 'no inventory of objects that were never applied');
-  } finally {
-    rmSync(cache, { recursive: true, force: true });
-    await repo.cleanup();
-  }
+  t.after(() => rmSync(cache, { recursive: true, force: true }));
+  await repo.commit({ 'deploy/settings.yaml': m.docs[0]!, 'deploy/web.yaml': m.docs[1]!, 'deploy/cluster.yaml': `${m.docs[2]}---\n${m.docs[3]}` });
+  const sync = await gdeploy(x.dev.kubeconfig, ['sync', '--repo', repo.remote, '--path', 'deploy', '--app', 'mixed-sync', '--no-wait'], { XDG_CACHE_HOME: cache });
+  assert.equal(sync.code, 1, sync.stderr);
+  const out = sync.stdout + sync.stderr;
+  // One line per object, as kubectl names them; the failure names the first refusal.
+  assert.match(sync.stdout, new RegExp(`^deployment\\.apps/web failed: forbidden: cannot patch deployments\\.apps "web" in namespace "${x.teamB}" \\(user "${x.dev.user}"\\)$`, 'm'), out);
+  assert.match(sync.stdout, new RegExp(`^namespace/${m.teamC} failed: forbidden: cannot patch namespaces "${m.teamC}" at the cluster scope `, 'm'), out);
+  assert.match(sync.stdout, new RegExp(`^clusterrole\\.rbac\\.authorization\\.k8s\\.io/${m.reader} failed: forbidden: cannot patch clusterroles\\.rbac\\.authorization\\.k8s\\.io `, 'm'), out);
+  assert.match(sync.stdout, /^configmap\/settings skipped: not applied: planning failed$/m, out);
+  assert.match(sync.stderr, /^error: .*failed: .*forbidden: cannot patch /m, out);
+  assert.doesNotMatch(out, /^\s+at /m, 'no stack trace');
+  assert.equal(await x.c.get('configmap/settings'), undefined, 'nothing applied in team A either');
+  assert.equal(await inventoryOf(x.c, 'mixed-sync'), undefined, 'no inventory of objects that were never applied');
 });
 
-test('prune never deletes on the strength of a list it was not allowed to read fully: an inventory that cannot be read (403, 500) stops the command', async () => {
-  const full = manifests('inv-full', [configMap('team-a', 'inv-keep'), configMap('team-a', 'inv-old')]);
-  const setup = await gdeploy(admin, ['apply', '-f', full, '--app', 'inv', '--no-wait']);
+test('prune never deletes on the strength of a list it was not allowed to read fully: an inventory that answers 500 stops the command', { skip: sandboxOnly('fault hooks') }, async (t) => {
+  const c = await shared.cluster(t);
+  const file = manifestFiles(t);
+  const full = file('inv-full', [configMap(c.ns, 'inv-keep'), configMap(c.ns, 'inv-old')]);
+  const setup = await c.gdeploy(['apply', '-f', full, '--app', 'inv', '--no-wait']);
   assert.equal(setup.code, 0, setup.stderr);
-  const before = inventoryOf('inv');
-  assert.deepEqual(before?.sort(), ['ConfigMap/team-a/inv-keep', 'ConfigMap/team-a/inv-old']);
+  const before = await inventoryOf(c, 'inv');
+  assert.deepEqual(before?.sort(), [`ConfigMap/${c.ns}/inv-keep`, `ConfigMap/${c.ns}/inv-old`]);
 
   // The inventory answers 500 for longer than the retries last: not "no inventory".
-  const smaller = manifests('inv-smaller', [configMap('team-a', 'inv-keep', '2')]);
-  sb.hooks.faults.failNext({ path: '/namespaces/team-a/configmaps/gdeploy.inv', verb: 'get', status: 500, count: 100 });
+  const smaller = file('inv-smaller', [configMap(c.ns, 'inv-keep', '2')]);
+  const { faults } = c.sandbox!.hooks;
+  faults.failNext({ path: `/namespaces/${c.ns}/configmaps/gdeploy.inv`, verb: 'get', status: 500, count: 100 });
   try {
-    const broken = await gdeploy(teamA, ['apply', '-f', smaller, '--app', 'inv', '--prune', '--no-wait']);
+    const broken = await c.gdeploy(['apply', '-f', smaller, '--app', 'inv', '--prune', '--no-wait']);
     assert.equal(broken.code, 1, broken.stderr);
-    assert.match(broken.stderr, /^error: cannot read the inventory of app inv \(ConfigMap\/team-a\/gdeploy\.inv\): .*gave up after \d+ attempts/m, broken.stderr);
+    assert.match(broken.stderr, new RegExp(`^error: cannot read the inventory of app inv \\(ConfigMap/${c.ns}/gdeploy\\.inv\\): .*gave up after \\d+ attempts`, 'm'), broken.stderr);
     assert.doesNotMatch(broken.stderr, /^\s+at /m);
   } finally {
-    sb.hooks.faults.clear();
+    faults.clear();
   }
-  assert.ok(live('', 'ConfigMap', 'team-a', 'inv-old'), 'nothing pruned');
-  assert.equal((live('', 'ConfigMap', 'team-a', 'inv-keep')?.data as Record<string, string>).value, '1', 'nothing applied');
-  assert.deepEqual(inventoryOf('inv')?.sort(), before?.sort(), 'the inventory still knows every object');
+  assert.ok(await c.get('configmap/inv-old'), 'nothing pruned');
+  assert.equal(await valueOf(c, c.ns, 'inv-keep'), '1', 'nothing applied');
+  assert.deepEqual((await inventoryOf(c, 'inv'))?.sort(), before?.sort(), 'the inventory still knows every object');
+});
 
-  // An inventory in a namespace the token may not read: refused, said so, nothing done.
-  const elsewhere = await gdeploy(teamA, ['diff', '-f', manifests('inv-b', [configMap('team-b', 'x')]), '-n', 'team-b', '--app', 'inv', '--prune']);
+test('prune never deletes on the strength of a list it was not allowed to read fully: an inventory in a namespace the user may not read stops the command', async (t) => {
+  const x = await teams(t);
+  if (!x) return;
+  const elsewhere = await gdeploy(x.dev.kubeconfig, ['diff', '-f', x.manifests('inv-b', [configMap(x.teamB, 'x')]), '-n', x.teamB, '--app', 'inv', '--prune']);
   assert.equal(elsewhere.code, 2, elsewhere.stderr);
   assert.match(
     elsewhere.stderr,
-    /^error: cannot read the inventory of app inv \(ConfigMap\/team-b\/gdeploy\.inv\): forbidden: cannot get configmaps "gdeploy\.inv" in namespace "team-b" \(user "system:serviceaccount:team-a:default"\)$/m,
+    new RegExp(`^error: cannot read the inventory of app inv \\(ConfigMap/${x.teamB}/gdeploy\\.inv\\): forbidden: cannot get configmaps "gdeploy\\.inv" in namespace "${x.teamB}" \\(user "${x.dev.user}"\\)$`, 'm'),
     elsewhere.stderr,
   );
 });
 
-test('prune never deletes on the strength of a list it was not allowed to read fully: an inventory whose object list is unreadable is not taken for an empty one', async () => {
-  const full = manifests('garbled-full', [configMap('team-a', 'garbled-keep'), configMap('team-a', 'garbled-old')]);
-  const setup = await gdeploy(admin, ['apply', '-f', full, '--app', 'garbled', '--no-wait']);
+test('prune never deletes on the strength of a list it was not allowed to read fully: an inventory whose object list is unreadable is not taken for an empty one', async (t) => {
+  const c = await shared.cluster(t);
+  const file = manifestFiles(t);
+  const full = file('garbled-full', [configMap(c.ns, 'garbled-keep'), configMap(c.ns, 'garbled-old')]);
+  const setup = await c.gdeploy(['apply', '-f', full, '--app', 'garbled', '--no-wait']);
   assert.equal(setup.code, 0, setup.stderr);
-  const configMaps = sb.store.resourceFor('', 'ConfigMap')!;
-  const record = live('', 'ConfigMap', 'team-a', 'gdeploy.garbled')!;
-  sb.store.update(configMaps, { ...record, data: { ...(record.data as Record<string, string>), objects: '[{"kind": "ConfigMap", "na' } });
+  // Someone edits the record by hand and breaks it.
+  const garbled = '[{"kind": "ConfigMap", "na';
+  const edited = await c.kubectl(['patch', 'configmap', 'gdeploy.garbled', '--type', 'merge', '-p', JSON.stringify({ data: { objects: garbled } })]);
+  assert.equal(edited.code, 0, edited.stderr);
 
-  const smaller = manifests('garbled-smaller', [configMap('team-a', 'garbled-keep', '2')]);
+  const smaller = file('garbled-smaller', [configMap(c.ns, 'garbled-keep', '2')]);
   for (const prune of [['--prune'], []]) {
-    const r = await gdeploy(admin, ['apply', '-f', smaller, '--app', 'garbled', '--no-wait', ...prune]);
+    const r = await c.gdeploy(['apply', '-f', smaller, '--app', 'garbled', '--no-wait', ...prune]);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /^error: ConfigMap\/team-a\/gdeploy\.garbled: data\.objects is not a JSON list of /m, r.stderr);
-    assert.match(r.stderr, /^hint: repair it with `kubectl edit configmap gdeploy\.garbled -n team-a`/m, r.stderr);
+    assert.match(r.stderr, new RegExp(`^error: ConfigMap/${c.ns}/gdeploy\\.garbled: data\\.objects is not a JSON list of `, 'm'), r.stderr);
+    assert.match(r.stderr, new RegExp(`^hint: repair it with \`kubectl edit configmap gdeploy\\.garbled -n ${c.ns}\``, 'm'), r.stderr);
   }
-  assert.ok(live('', 'ConfigMap', 'team-a', 'garbled-old'), 'nothing pruned');
-  assert.equal((live('', 'ConfigMap', 'team-a', 'garbled-keep')?.data as Record<string, string>).value, '1', 'nothing applied');
-  assert.equal((live('', 'ConfigMap', 'team-a', 'gdeploy.garbled')?.data as Record<string, string>).objects, '[{"kind": "ConfigMap", "na', 'the record is left for a person to repair');
+  assert.ok(await c.get('configmap/garbled-old'), 'nothing pruned');
+  assert.equal(await valueOf(c, c.ns, 'garbled-keep'), '1', 'nothing applied');
+  assert.equal((await c.must('configmap/gdeploy.garbled')).data.objects, garbled, 'the record is left for a person to repair');
 });
 
-test('prune never deletes on the strength of a list it was not allowed to read fully: one unreadable prune candidate means no prune at all', async () => {
-  // Set up by a cluster admin: app "spread" with objects in team-a and team-b, its inventory in team-a.
-  const full = manifests('spread-full', [configMap('team-a', 'spread-keep'), configMap('team-a', 'spread-old'), configMap('team-b', 'spread-far')]);
-  const setup = await gdeploy(admin, ['apply', '-f', full, '--app', 'spread', '--no-wait']);
+test('prune never deletes on the strength of a list it was not allowed to read fully: one unreadable prune candidate means no prune at all', async (t) => {
+  const x = await teams(t);
+  if (!x) return;
+  const { c, teamA, teamB } = x;
+  // Set up by a cluster admin: app "spread" with objects in team A's and team B's namespaces, its inventory in team A's.
+  const full = x.manifests('spread-full', [configMap(teamA, 'spread-keep'), configMap(teamA, 'spread-old'), configMap(teamB, 'spread-far')]);
+  const setup = await c.gdeploy(['apply', '-f', full, '--app', 'spread', '--no-wait']);
   assert.equal(setup.code, 0, setup.stderr);
-  const before = inventoryOf('spread');
+  const before = await inventoryOf(c, 'spread');
   assert.equal(before?.length, 3);
 
-  // team-a's token drops both other objects: spread-old it could delete, spread-far it may not even read.
-  const smaller = manifests('spread-smaller', [configMap('team-a', 'spread-keep', '2')]);
+  // Team A's user drops both other objects: spread-old it could delete, spread-far it may not even read.
+  const smaller = x.manifests('spread-smaller', [configMap(teamA, 'spread-keep', '2')]);
   for (const command of ['diff', 'apply']) {
-    const r = await gdeploy(teamA, [command, '-f', smaller, '--app', 'spread', '--prune', ...(command === 'apply' ? ['--no-wait'] : [])]);
+    const r = await gdeploy(x.dev.kubeconfig, [command, '-f', smaller, '--app', 'spread', '--prune', ...(command === 'apply' ? ['--no-wait'] : [])]);
     assert.equal(r.code, command === 'diff' ? 2 : 1, r.stderr);
-    assert.match(r.stderr, /^error: ConfigMap\/team-b\/spread-far: cannot tell whether to prune it: forbidden: cannot get configmaps "spread-far" in namespace "team-b" /m, r.stderr);
-    assert.match(r.stderr, /^error: not pruning: 1 object of app spread's inventory \(ConfigMap\/team-a\/gdeploy\.spread\) cannot be read, and prune deletes only on a complete picture$/m, r.stderr);
+    assert.match(r.stderr, new RegExp(`^error: ConfigMap/${teamB}/spread-far: cannot tell whether to prune it: forbidden: cannot get configmaps "spread-far" in namespace "${teamB}" `, 'm'), r.stderr);
+    assert.match(r.stderr, new RegExp(`^error: not pruning: 1 object of app spread's inventory \\(ConfigMap/${teamA}/gdeploy\\.spread\\) cannot be read, and prune deletes only on a complete picture$`, 'm'), r.stderr);
     assert.doesNotMatch(r.stdout, /pruned$/m, r.stdout);
   }
-  assert.ok(live('', 'ConfigMap', 'team-a', 'spread-old'), 'the readable candidate is not pruned either');
-  assert.ok(live('', 'ConfigMap', 'team-b', 'spread-far'));
-  assert.equal((live('', 'ConfigMap', 'team-a', 'spread-keep')?.data as Record<string, string>).value, '1', 'stopped before the first write');
-  assert.deepEqual(inventoryOf('spread')?.sort(), before?.sort());
+  assert.ok(await c.get('configmap/spread-old'), 'the readable candidate is not pruned either');
+  assert.ok(await c.get('configmap/spread-far', teamB));
+  assert.equal(await valueOf(c, teamA, 'spread-keep'), '1', 'stopped before the first write');
+  assert.deepEqual((await inventoryOf(c, 'spread'))?.sort(), before?.sort());
 
   // With the whole picture (the admin), the same change prunes both.
-  const whole = await gdeploy(admin, ['apply', '-f', smaller, '--app', 'spread', '--prune', '--no-wait']);
+  const whole = await c.gdeploy(['apply', '-f', smaller, '--app', 'spread', '--prune', '--no-wait']);
   assert.equal(whole.code, 0, whole.stderr);
-  assert.equal(live('', 'ConfigMap', 'team-a', 'spread-old'), undefined);
-  assert.equal(live('', 'ConfigMap', 'team-b', 'spread-far'), undefined);
+  assert.equal(await c.get('configmap/spread-old'), undefined);
+  assert.equal(await c.get('configmap/spread-far', teamB), undefined);
 });
 
-test('prune never deletes on the strength of a list it was not allowed to read fully: a delete the cluster would refuse means no prune at all', async () => {
-  const full = manifests('guarded-full', [configMap('team-a', 'guarded-keep'), configMap('team-a', 'guarded-old'), configMap('team-a', 'guarded-locked')]);
-  const setup = await gdeploy(admin, ['apply', '-f', full, '--app', 'guarded', '--no-wait']);
+test('prune never deletes on the strength of a list it was not allowed to read fully: a delete the cluster would refuse means no prune at all', async (t) => {
+  const x = await teams(t);
+  if (!x) return;
+  const { c, teamA } = x;
+  const full = x.manifests('guarded-full', [configMap(teamA, 'guarded-keep'), configMap(teamA, 'guarded-old'), configMap(teamA, 'guarded-locked')]);
+  const setup = await c.gdeploy(['apply', '-f', full, '--app', 'guarded', '--no-wait']);
   assert.equal(setup.code, 0, setup.stderr);
-  const before = inventoryOf('guarded');
+  const before = await inventoryOf(c, 'guarded');
 
-  // Readable, but its delete is refused (as RBAC would with get but not delete).
-  sb.hooks.faults.failNext({ path: '/namespaces/team-a/configmaps/guarded-locked', verb: 'delete', status: 403, count: 10 });
+  // A user who may read guarded-locked, but whose delete of it is refused: on a cluster, a Role that grants
+  // every verb but delete, and delete of the other ConfigMaps by name; on a sandbox, the admin with a fault.
+  let who = c.kubeconfig;
+  if (c.sandbox) c.sandbox.hooks.faults.failNext({ path: `/namespaces/${teamA}/configmaps/guarded-locked`, verb: 'delete', status: 403, count: 10 });
+  else {
+    const everyVerbButDelete = ['get', 'list', 'watch', 'create', 'update', 'patch'];
+    const rules = [
+      { apiGroups: ['*'], resources: ['*'], verbs: everyVerbButDelete },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['delete'], resourceNames: ['guarded-keep', 'guarded-old', 'gdeploy.guarded'] },
+    ];
+    who = (await c.namespaceUser(teamA, { name: 'gd-e2e-guarded', rules })).kubeconfig;
+  }
   try {
-    const smaller = manifests('guarded-smaller', [configMap('team-a', 'guarded-keep', '2')]);
+    const smaller = x.manifests('guarded-smaller', [configMap(teamA, 'guarded-keep', '2')]);
     // A reviewer's diff deletes nothing and needs no delete permission (as kubectl diff needs none): it shows both prunes.
-    const diff = await gdeploy(admin, ['diff', '-f', smaller, '--app', 'guarded', '--prune']);
+    const diff = await gdeploy(who, ['diff', '-f', smaller, '--app', 'guarded', '--prune']);
     assert.equal(diff.code, 1, diff.stderr);
     assert.match(diff.stdout, /guarded-locked/);
-    const r = await gdeploy(admin, ['apply', '-f', smaller, '--app', 'guarded', '--prune', '--no-wait']);
+    const r = await gdeploy(who, ['apply', '-f', smaller, '--app', 'guarded', '--prune', '--no-wait']);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /^error: ConfigMap\/team-a\/guarded-locked: cannot prune it: .*Forbidden/m, r.stderr);
-    assert.match(r.stderr, /^error: not pruning: 1 object of app guarded's inventory \(ConfigMap\/team-a\/gdeploy\.guarded\) cannot be deleted/m, r.stderr);
+    assert.match(r.stderr, new RegExp(`^error: ConfigMap/${teamA}/guarded-locked: cannot prune it: .*forbidden`, 'mi'), r.stderr);
+    assert.match(r.stderr, new RegExp(`^error: not pruning: 1 object of app guarded's inventory \\(ConfigMap/${teamA}/gdeploy\\.guarded\\) cannot be deleted`, 'm'), r.stderr);
   } finally {
-    sb.hooks.faults.clear();
+    c.sandbox?.hooks.faults.clear();
   }
-  assert.ok(live('', 'ConfigMap', 'team-a', 'guarded-old'), 'the deletable candidate is not pruned either');
-  assert.ok(live('', 'ConfigMap', 'team-a', 'guarded-locked'));
-  assert.equal((live('', 'ConfigMap', 'team-a', 'guarded-keep')?.data as Record<string, string>).value, '1', 'stopped before the first write');
-  assert.deepEqual(inventoryOf('guarded')?.sort(), before?.sort());
+  assert.ok(await c.get('configmap/guarded-old'), 'the deletable candidate is not pruned either');
+  assert.ok(await c.get('configmap/guarded-locked'));
+  assert.equal(await valueOf(c, teamA, 'guarded-keep'), '1', 'stopped before the first write');
+  assert.deepEqual((await inventoryOf(c, 'guarded'))?.sort(), before?.sort());
 });
 
-test('prune never deletes on the strength of a list it was not allowed to read fully: objects whose list and get are refused are neither deleted nor forgotten', async () => {
-  // Four objects of one kind in team-b: gdeploy lists them (refused), then gets them one by one (refused).
+test('prune never deletes on the strength of a list it was not allowed to read fully: objects whose list and get are refused are neither deleted nor forgotten', async (t) => {
+  const x = await teams(t);
+  if (!x) return;
+  const { c, teamA, teamB } = x;
+  // Four objects of one kind in team B's namespace: gdeploy lists them (refused), then gets them one by one (refused).
   const farNames = ['far-1', 'far-2', 'far-3', 'far-4'];
-  const docs = [configMap('team-a', 'near-1'), configMap('team-a', 'near-2'), ...farNames.map((n) => configMap('team-b', n))];
-  const setup = await gdeploy(admin, ['apply', '-f', manifests('split-full', docs), '--app', 'split', '--no-wait']);
+  const docs = [configMap(teamA, 'near-1'), configMap(teamA, 'near-2'), ...farNames.map((n) => configMap(teamB, n))];
+  const setup = await c.gdeploy(['apply', '-f', x.manifests('split-full', docs), '--app', 'split', '--no-wait']);
   assert.equal(setup.code, 0, setup.stderr);
-  const before = inventoryOf('split');
+  const before = await inventoryOf(c, 'split');
   assert.equal(before?.length, 6);
 
   // far-3 and far-4 leave the manifests: prune candidates gdeploy may not read.
   const kept = farNames.slice(0, 2);
-  const changed = [configMap('team-a', 'near-1', '2'), configMap('team-a', 'near-2', '2'), ...kept.map((n) => configMap('team-b', n, '2'))];
-  const r = await gdeploy(teamA, ['apply', '-f', manifests('split-changed', changed), '--app', 'split', '--prune', '--no-wait']);
+  const changed = [configMap(teamA, 'near-1', '2'), configMap(teamA, 'near-2', '2'), ...kept.map((n) => configMap(teamB, n, '2'))];
+  const r = await gdeploy(x.dev.kubeconfig, ['apply', '-f', x.manifests('split-changed', changed), '--app', 'split', '--prune', '--no-wait']);
   assert.equal(r.code, 1, r.stderr);
   for (const n of kept) {
-    assert.match(r.stderr, new RegExp(`^error: ConfigMap/team-b/${n}: forbidden: cannot patch configmaps "${n}" in namespace "team-b" `, 'm'), r.stderr);
+    assert.match(r.stderr, new RegExp(`^error: ConfigMap/${teamB}/${n}: forbidden: cannot patch configmaps "${n}" in namespace "${teamB}" `, 'm'), r.stderr);
   }
   assert.match(r.stderr, /not pruning: 2 objects of app split's inventory/, r.stderr);
-  for (const n of farNames) assert.equal((live('', 'ConfigMap', 'team-b', n)?.data as Record<string, string>).value, '1', `${n} untouched`);
-  for (const n of ['near-1', 'near-2']) assert.equal((live('', 'ConfigMap', 'team-a', n)?.data as Record<string, string>).value, '1', `${n} not applied`);
-  assert.deepEqual(inventoryOf('split')?.sort(), before?.sort(), 'objects that could not be seen stay in the inventory');
+  for (const n of farNames) assert.equal(await valueOf(c, teamB, n), '1', `${n} untouched`);
+  for (const n of ['near-1', 'near-2']) assert.equal(await valueOf(c, teamA, n), '1', `${n} not applied`);
+  assert.deepEqual((await inventoryOf(c, 'split'))?.sort(), before?.sort(), 'objects that could not be seen stay in the inventory');
 });
 
-test('403 Forbidden on history and rollback: a clear message naming the verb, resource and namespace', async () => {
+test('403 Forbidden on history and rollback: a clear message naming the verb, resource and namespace', async (t) => {
+  const x = await teams(t);
+  if (!x) return;
   for (const args of [['history'], ['rollback']]) {
-    const r = await gdeploy(teamA, [...args, '--app', 'mixed', '-n', 'team-b']);
+    const r = await gdeploy(x.dev.kubeconfig, [...args, '--app', 'mixed', '-n', x.teamB]);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr, /^error: .*forbidden: cannot (get|create|list) \S+ .*in namespace "team-b" \(user "system:serviceaccount:team-a:default"\)/m, r.stderr);
-    assert.match(r.stderr, /^hint: `kubectl auth can-i --list -n team-b` shows what you may do/m, r.stderr);
+    assert.match(r.stderr, new RegExp(`^error: .*forbidden: cannot (get|create|list) \\S+ .*in namespace "${x.teamB}" \\(user "${x.dev.user}"\\)`, 'm'), r.stderr);
+    assert.match(r.stderr, new RegExp(`^hint: \`kubectl auth can-i --list -n ${x.teamB}\` shows what you may do`, 'm'), r.stderr);
     assert.doesNotMatch(r.stderr, /^\s+at /m);
   }
 });
 
-test('401 Unauthorized (a wrong token): a message about the credentials, and no token printed', async () => {
+test('401 Unauthorized (a wrong token): a message about the credentials, and no token printed', async (t) => {
+  const c = await shared.cluster(t);
   const wrongToken = `wrong-${randomBytes(12).toString('hex')}`;
-  const wrong = kubeconfig('wrong', wrongToken);
-  const one = manifests('one', [configMap('team-a', 'one')]);
+  const wrong = c.kubeconfigWithToken(wrongToken);
+  const probe = await run(KUBECTL, ['--kubeconfig', wrong, 'get', 'configmaps'], { env: { KUBECONFIG: '' } });
+  if (probe.code === 0) return c.skip(t, 'the cluster lets a wrong token through: it does not authenticate');
+  const one = manifestFiles(t)('one', [configMap(c.ns, 'one')]);
   for (const args of [['history', '--app', 'mixed'], ['history', '--app', 'mixed', '-v'], ['apply', '-f', one, '--app', 'one', '--no-wait'], ['diff', '-f', one]]) {
     const r = await gdeploy(wrong, args);
     assert.notEqual(r.code, 0);
@@ -287,10 +329,9 @@ test('401 Unauthorized (a wrong token): a message about the credentials, and no 
     assert.match(r.stderr, /^hint: .*(token|credentials)/m, r.stderr);
     assert.equal(out.match(/^error: /gm)?.length, 1, `one error line, not one per object:\n${out}`);
     assert.ok(!out.includes(wrongToken), 'the token is never printed');
-    assert.ok(!out.includes(TEAM_A_TOKEN) && !out.includes(sb.token!));
     if (!args.includes('-v')) assert.doesNotMatch(r.stderr, /^\s+at /m);
   }
-  assert.equal(live('', 'ConfigMap', 'team-a', 'one'), undefined);
+  assert.equal(await c.get('configmap/one'), undefined);
 });
 
 test('the 403 wording of kube-apiserver becomes verb, resource with group, namespace and user; other 403s keep the server words', () => {

@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process';
 import { GDEPLOY_BIN, run, runCli, type RunResult } from '../helpers/cli.js';
 import { TUTORIAL_DEPLOYMENT, TUTORIAL_SERVICE } from '../helpers/examples.js';
 import { KUBECTL, SKIP_WITHOUT_KUBECTL } from '../helpers/sandbox-kubectl.js';
+import { sandboxOnly } from '../helpers/cluster.js';
 
 let sb: Sandbox;
 let dir: string;
@@ -61,7 +62,7 @@ function assertNoKeyMaterial(output: string, cert: ClientCertificate): void {
   assert.ok(!output.includes(Buffer.from(cert.keyPem).toString('base64').slice(0, 40)), 'the base64 of the key is not printed');
 }
 
-test('client certificates from kubeconfig work: client-certificate-data and client-key-data let gdeploy apply', async () => {
+test('client certificates from kubeconfig work: client-certificate-data and client-key-data let gdeploy apply', { skip: sandboxOnly('certificates its CA signs') }, async () => {
   // The sandbox's own kubeconfig carries kubernetes-admin's certificate, and no token.
   const user = (yaml.load(sb.kubeconfig) as { users: { user: Record<string, string> }[] }).users[0]!.user;
   assert.deepEqual(Object.keys(user).sort(), ['client-certificate-data', 'client-key-data']);
@@ -73,7 +74,7 @@ test('client certificates from kubeconfig work: client-certificate-data and clie
   }
 });
 
-test('client certificates from kubeconfig work: client-certificate and client-key files relative to the kubeconfig', async () => {
+test('client certificates from kubeconfig work: client-certificate and client-key files relative to the kubeconfig', { skip: sandboxOnly('certificates its CA signs') }, async () => {
   const cert = sb.issueClientCertificate({ user: 'release-bot', groups: ['system:masters'] });
   const kubeconfig = writeKubeconfig('files', cert, true);
   const manifest = join(dir, 'settings.yaml');
@@ -87,7 +88,7 @@ test('client certificates from kubeconfig work: client-certificate and client-ke
   assert.match(history.stdout, /^1\s+\S+ \S+\s+succeeded\s+apply/m);
 });
 
-test('a client certificate signed by another CA is refused: 401 with a clear message and no key material', async () => {
+test('a client certificate signed by another CA is refused: 401 with a clear message and no key material', { skip: sandboxOnly('certificates its CA signs') }, async () => {
   const foreign = issueClientCertificate(generateTlsMaterial(), { user: 'kubernetes-admin', groups: ['system:masters'] });
   const kubeconfig = writeKubeconfig('foreign', foreign);
   const r = await runCli(['apply', '-f', manifests, '--app', 'intruder', '--kubeconfig', kubeconfig]);
@@ -101,7 +102,7 @@ test('a client certificate signed by another CA is refused: 401 with a clear mes
   assert.equal(JSON.parse(history.stdout).revisions.length, 0, 'nothing was recorded for the refused run');
 });
 
-test('a client key that does not belong to the certificate, or is missing, is named as the kubeconfig user\'s fault', async () => {
+test('a client key that does not belong to the certificate, or is missing, is named as the kubeconfig user\'s fault', { skip: sandboxOnly('certificates its CA signs') }, async () => {
   const a = sb.issueClientCertificate({ user: 'a', groups: ['system:masters'] });
   const b = sb.issueClientCertificate({ user: 'b', groups: ['system:masters'] });
   const mismatched = writeKubeconfig('mismatched', { certPem: a.certPem, keyPem: b.keyPem });
@@ -118,7 +119,7 @@ test('a client key that does not belong to the certificate, or is missing, is na
   assert.doesNotMatch(gone.stderr, /^\s+at /m, 'no stack trace');
 });
 
-test('a certificate user outside the admin groups is confined to its namespace: 403 elsewhere', async () => {
+test('a certificate user outside the admin groups is confined to its namespace: 403 elsewhere', { skip: sandboxOnly('certificates its CA signs') }, async () => {
   const jane = sb.issueClientCertificate({ user: 'jane', groups: ['dev'], namespace: 'default' });
   const kubeconfig = writeKubeconfig('jane', jane);
   const own = await runCli(['history', '--app', 'hello', '--kubeconfig', kubeconfig]);
@@ -130,7 +131,7 @@ test('a certificate user outside the admin groups is confined to its namespace: 
   assert.match(elsewhere.stderr, /kube-system/);
 });
 
-test('kubectl 1.32 works with the same client-certificate kubeconfigs', { skip: SKIP_WITHOUT_KUBECTL }, async () => {
+test('kubectl 1.32 works with the same client-certificate kubeconfigs', { skip: SKIP_WITHOUT_KUBECTL || sandboxOnly('certificates its CA signs') }, async () => {
   const files = writeKubeconfig('kubectl-files', sb.issueClientCertificate({ user: 'ops', groups: ['system:masters'] }), true);
   for (const kubeconfig of [sb.kubeconfigPath, files]) {
     const ns = await kubectl(kubeconfig, ['get', 'ns', '-o', 'name']);

@@ -1,8 +1,9 @@
 // Hardening: "A watch dropped every few seconds during a long rollout: the
 // rollout result is still right."
 //
-// Each test runs a slow rollout in its own sandbox while every open watch is
-// cut twice a second, some re-watches are refused with 500 or 410 Gone, and
+// Each test runs a slow rollout in a sandbox of its own (its fault hooks make
+// the cuts: on a given cluster these tests are skipped) while every open watch
+// is cut twice a second, some re-watches are refused with 500 or 410 Gone, and
 // the server keeps so little history that resuming often gets 410 as well. The
 // verdict gdeploy prints must be the one kubectl reaches on the final state.
 import { describe, test, type TestContext } from 'node:test';
@@ -14,6 +15,7 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandb
 import { runCli } from '../helpers/cli.js';
 import { HAVE_KUBECTL, KUBECTL, NO_KUBECTL, run, type Run } from '../e2e/apply-harness.js';
 import { workload } from '../e2e/set-image-harness.js';
+import { sandboxOnly } from '../helpers/cluster.js';
 
 const SKIP = !HAVE_KUBECTL && NO_KUBECTL;
 const MAX_SURGE_ONE = '  strategy:\n    type: RollingUpdate\n    rollingUpdate:\n      maxSurge: 1\n      maxUnavailable: 0\n';
@@ -147,7 +149,7 @@ async function created(c: Flaky, yaml: string, kindName: string): Promise<void> 
 }
 
 describe('a watch dropped every few seconds during a long rollout: the rollout result is still right', { concurrency: true }, () => {
-  test('set-image: a long Deployment rollout over many dropped watches still ends rolled out', { skip: SKIP }, async (t) => {
+  test('set-image: a long Deployment rollout over many dropped watches still ends rolled out', { skip: SKIP || sandboxOnly('fault hooks (cut and refused watches)') }, async (t) => {
     const c = await flakyCluster(t);
     await created(c, workload({ name: 'web', image: 'web:1', replicas: 4, extraSpec: MAX_SURGE_ONE }), 'deployment/web');
     const listsBefore = { ...c.seen.lists };
@@ -162,7 +164,7 @@ describe('a watch dropped every few seconds during a long rollout: the rollout r
     await kubectlAgrees(c, 'deployment/web');
   });
 
-  test('apply: a Deployment, a StatefulSet and a DaemonSet rolled out over dropped watches all end rolled out', { skip: SKIP }, async (t) => {
+  test('apply: a Deployment, a StatefulSet and a DaemonSet rolled out over dropped watches all end rolled out', { skip: SKIP || sandboxOnly('fault hooks (cut and refused watches)') }, async (t) => {
     const c = await flakyCluster(t, { nodes: 3 });
     const files = (tag: string) => ({
       'web.yaml': workload({ name: 'web', image: `web:${tag}`, replicas: 3, extraSpec: MAX_SURGE_ONE }),
@@ -185,7 +187,7 @@ describe('a watch dropped every few seconds during a long rollout: the rollout r
     for (const w of ['deployment/web', 'statefulset/db', 'daemonset/agent']) await kubectlAgrees(c, w);
   });
 
-  test('set-image: a missing image over dropped watches is still reported as failed with ImagePullBackOff, exit 3', { skip: SKIP }, async (t) => {
+  test('set-image: a missing image over dropped watches is still reported as failed with ImagePullBackOff, exit 3', { skip: SKIP || sandboxOnly('fault hooks (cut and refused watches)') }, async (t) => {
     const c = await flakyCluster(t);
     // A progress deadline far away: only the Pod's ImagePullBackOff, seen through the cuts, may fail it.
     const extraSpec = `${MAX_SURGE_ONE}  progressDeadlineSeconds: 100000\n`;
@@ -199,7 +201,7 @@ describe('a watch dropped every few seconds during a long rollout: the rollout r
     assert.equal(d.status.availableReplicas, 3, 'the old Pods keep serving');
   });
 
-  test('apply: a crash-looping StatefulSet over dropped watches is still reported as failed with CrashLoopBackOff, exit 3', { skip: SKIP }, async (t) => {
+  test('apply: a crash-looping StatefulSet over dropped watches is still reported as failed with CrashLoopBackOff, exit 3', { skip: SKIP || sandboxOnly('fault hooks (cut and refused watches)') }, async (t) => {
     const c = await flakyCluster(t);
     c.sb.hooks.images.setRule('db:crash', 'crash');
     const first = await c.gdeploy(['apply', '-f', c.dir({ 'db.yaml': workload({ kind: 'StatefulSet', name: 'db', image: 'db:1', replicas: 2 }) }), '--app', 'db', '--timeout', '60s']);
@@ -212,7 +214,7 @@ describe('a watch dropped every few seconds during a long rollout: the rollout r
     assert.doesNotMatch(r.stderr, /rolled out in/, 'no false success');
   });
 
-  test('a rollout that completes while the watch is down is still reported done, not left waiting until the timeout', { skip: SKIP }, async (t) => {
+  test('a rollout that completes while the watch is down is still reported done, not left waiting until the timeout', { skip: SKIP || sandboxOnly('fault hooks (cut and refused watches)') }, async (t) => {
     const c = await flakyCluster(t);
     await created(c, workload({ name: 'web', image: 'web:1', replicas: 3, extraSpec: MAX_SURGE_ONE }), 'deployment/web');
     // The controllers wait until the watches are down, so the whole rollout happens unseen.
@@ -236,7 +238,7 @@ describe('a watch dropped every few seconds during a long rollout: the rollout r
     await onlyNewReplicaSet(c, 'web', 3, 'web:2');
   });
 
-  test('a release that fixes crash-looping Pods is not failed by the old Pods while the watches lag behind', { skip: SKIP }, async (t) => {
+  test('a release that fixes crash-looping Pods is not failed by the old Pods while the watches lag behind', { skip: SKIP || sandboxOnly('fault hooks (cut and refused watches)') }, async (t) => {
     const c = await flakyCluster(t);
     const { hooks } = c.sb;
     hooks.images.setRule('*:broken', 'crash');

@@ -14,6 +14,8 @@ export interface RunResult {
 
 export interface RunOptions {
   env?: NodeJS.ProcessEnv;
+  /** `env` is the whole environment, not additions to this process's. */
+  replaceEnv?: boolean;
   input?: string;
   cwd?: string;
   timeoutMs?: number;
@@ -29,7 +31,7 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       cwd: opts.cwd ?? REPO_ROOT,
-      env: { ...process.env, NO_COLOR: '1', CI: 'true', ...opts.env },
+      env: { ...(opts.replaceEnv ? {} : process.env), NO_COLOR: '1', CI: 'true', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -45,8 +47,9 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
-    // A command that exits without reading its input closes the pipe: that is its answer, not the test's failure.
+    // A command that exits before reading its input closes the pipe: its exit code says what happened, not an EPIPE here.
     child.stdin.on('error', () => undefined);
-    child.stdin.end(opts.input ?? '');
+    if (opts.input) child.stdin.end(opts.input);
+    else child.stdin.end();
   });
 }

@@ -1,8 +1,8 @@
 // Temporary git repositories for tests: a bare "remote" plus a working clone
 // to commit from, and three ways to serve the remote: a path, `git daemon`,
 // and smart HTTP (git-http-backend behind a Node server with basic auth).
-// Also the cluster side of the GitOps end-to-end tests: a sandbox, the built
-// CLI pointed at it with its own git cache, and a long-running `sync --watch`.
+// Also the cluster side of the GitOps end-to-end tests: the cluster fixture
+// (test/helpers/cluster.ts) shared by a file's tests, and their repositories.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -11,11 +11,9 @@ import { createConnection, createServer as createTcpServer, type AddressInfo } f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { after, before } from 'node:test';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import type { KubeObject } from '../../src/sandbox/types.js';
+import { after, type TestContext } from 'node:test';
+import { sharedCluster, type Cluster } from './cluster.js';
 
 const run = promisify(execFile);
 const IDENTITY = {
@@ -256,192 +254,54 @@ spec:
 `;
 }
 
-export const KUBECTL = '/usr/bin/kubectl';
-export const NO_KUBECTL = existsSync(KUBECTL) ? false : 'kubectl not installed (/usr/bin/kubectl missing)';
-
-export interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-export interface GitOpsCluster {
-  sandbox: Sandbox;
-  kubeconfig: string;
-  cacheDir: string;
-  /** The built CLI against the sandbox, with its own git cache. */
-  gdeploy(args: string[], env?: NodeJS.ProcessEnv): Promise<RunResult>;
-  kubectl(args: string[], input?: string): Promise<RunResult>;
-  /** A live object from the store (what `kubectl get` would show), or undefined. */
-  get(group: string, kind: string, name: string, namespace?: string): KubeObject | undefined;
-  /** Starts `gdeploy <args>` that keeps running (sync --watch), for the test to stop. */
-  spawn(args: string[], env?: NodeJS.ProcessEnv): Background;
-  close(): Promise<void>;
-}
-
-export interface Background {
-  /** Everything printed so far, both streams. */
-  output(): string;
-  /** Resolves when the output matches, at or after `from` (an earlier output().length). */
-  waitFor(pattern: RegExp, from?: number, timeoutMs?: number): Promise<string>;
-  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-export async function gitopsCluster(): Promise<GitOpsCluster> {
-  // Simulated seconds run at a tenth of real time: a loaded machine must not make a
-  // progress deadline (600 s) pass before Pods had a chance to start.
-  const sandbox = await startSandbox({ readyDelayMs: 0, timeFactor: 0.1 });
-  const cacheDir = await mkdtemp(join(tmpdir(), 'gdeploy-cache-'));
-  const kubeconfig = sandbox.kubeconfigPath;
-  const children = new Set<Background>();
-  const base = (env?: NodeJS.ProcessEnv) => ({ ...process.env, NO_COLOR: '1', CI: 'true', KUBECONFIG: '', XDG_CACHE_HOME: cacheDir, ...env });
-  return {
-    sandbox,
-    kubeconfig,
-    cacheDir,
-    gdeploy: (args, env) => runProcess(process.execPath, [GDEPLOY, '--kubeconfig', kubeconfig, ...args], base(env)),
-    kubectl: (args, input) => runProcess(KUBECTL, ['--kubeconfig', kubeconfig, ...args], base(), input),
-    get(group, kind, name, namespace = 'default') {
-      const res = sandbox.store.resourceFor(group, kind);
-      if (!res) throw new Error(`no resource ${group}/${kind}`);
-      return sandbox.store.get(res, res.namespaced ? namespace : undefined, name);
-    },
-    spawn(args, env) {
-      const bg = background(process.execPath, [GDEPLOY, '--kubeconfig', kubeconfig, ...args], base(env));
-      children.add(bg);
-      return bg;
-    },
-    async close() {
-      for (const c of children) await c.stop('SIGKILL');
-      await sandbox.stop();
-      await rm(cacheDir, { recursive: true, force: true });
-    },
-  };
-}
-
-// GDEPLOY_BIN runs the end-to-end tests against another build of the CLI.
-const GDEPLOY = process.env.GDEPLOY_BIN ?? fileURLToPath(new URL('../../bin/gdeploy.js', import.meta.url));
-
-function runProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv, input = ''): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stdin!.end(input);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
-function background(cmd: string, args: string[], env: NodeJS.ProcessEnv): Background {
-  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const waiters = new Set<() => void>();
-  const onData = (d: string) => {
-    out += d;
-    for (const w of waiters) w();
-  };
-  child.stdout!.setEncoding('utf8').on('data', onData);
-  child.stderr!.setEncoding('utf8').on('data', onData);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => {
-      for (const w of waiters) w();
-      resolve({ code, signal });
-    }),
-  );
-  let done = false;
-  void exited.then(() => (done = true));
-  return {
-    output: () => out,
-    waitFor(pattern, from = 0, timeoutMs = 60_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const m = pattern.exec(out.slice(from));
-          if (m) {
-            cleanup();
-            resolve(m[0]);
-          } else if (done) {
-            cleanup();
-            reject(new Error(`gdeploy exited before printing ${pattern}; output:\n${out}`));
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`timed out waiting for ${pattern}; output:\n${out}`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
-    async stop(signal = 'SIGTERM') {
-      if (!done) child.kill(signal);
-      return exited;
-    },
-  };
-}
+export { SKIP_WITHOUT_KUBECTL as NO_KUBECTL } from './cluster.js';
 
 export interface GitOpsSuite {
-  /** The file's cluster (set once `before` ran). */
-  readonly cluster: GitOpsCluster;
+  /** The test's cluster: a namespace of its own in the file's sandbox, or in the given cluster. */
+  cluster(t: TestContext): Promise<Cluster>;
   /** A new repository, removed after the file's tests. */
   repo(name?: string): Promise<TempRepo>;
-  /** The first container image of a Deployment in the cluster. */
-  image(name?: string, namespace?: string): string | undefined;
 }
 
-/** One sandbox per test file, started before and stopped after its tests, with the repositories they made. */
+/** One sandbox per test file (or the given cluster), and the repositories its tests made. */
 export function gitopsSuite(): GitOpsSuite {
-  let cluster: GitOpsCluster | undefined;
+  // Simulated seconds run at a tenth of real time: a loaded machine must not make a
+  // progress deadline (600 s) pass before Pods had a chance to start.
+  const shared = sharedCluster({ sandbox: { readyDelayMs: 0, timeFactor: 0.1 } });
   const repos: TempRepo[] = [];
-  before(async () => {
-    cluster = await gitopsCluster();
-  });
   after(async () => {
-    await cluster?.close();
     for (const r of repos) await r.cleanup();
   });
-  const suite: GitOpsSuite = {
-    get cluster() {
-      if (!cluster) throw new Error('the cluster starts in before()');
-      return cluster;
-    },
+  return {
+    cluster: (t) => shared.cluster(t),
     async repo(name) {
       const r = await makeRepo({ name });
       repos.push(r);
       return r;
     },
-    image(name = 'hello-world-flask', namespace = 'default') {
-      const d = suite.cluster.get('apps', 'Deployment', name, namespace) as
-        | { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } }
-        | undefined;
-      return d?.spec?.template?.spec?.containers?.[0]?.image;
-    },
   };
-  return suite;
+}
+
+/** The first container image of Deployment `name` in the test's namespace. */
+export async function image(c: Cluster, name = 'hello-world-flask'): Promise<string | undefined> {
+  return (await c.get(`deployment/${name}`))?.spec?.template?.spec?.containers?.[0]?.image;
 }
 
 /**
  * The tutorial's two commits, each synced as app `name`: Deployment `name` with
  * :latest plus a ConfigMap `<name>-extra`, then :v1 without the ConfigMap.
  */
-export async function syncedTutorial(suite: GitOpsSuite, name: string): Promise<{ r: TempRepo; first: string; second: string }> {
+export async function syncedTutorial(suite: GitOpsSuite, c: Cluster, name: string): Promise<{ r: TempRepo; first: string; second: string }> {
   const r = await suite.repo(name);
   const extra = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}-extra\n`;
   const first = await r.commit({ 'deployment.yaml': helloWorldFlask('latest', { name }), 'extra.yaml': extra }, 'latest');
-  await mustSync(suite, r);
+  await mustSync(c, r);
   const second = await r.commit({ 'deployment.yaml': helloWorldFlask('v1', { name }), 'extra.yaml': null }, 'v1');
-  await mustSync(suite, r);
+  await mustSync(c, r);
   return { r, first, second };
 }
 
-async function mustSync(suite: GitOpsSuite, r: TempRepo): Promise<void> {
-  const res = await suite.cluster.gdeploy(['sync', '--repo', r.remote]);
+async function mustSync(c: Cluster, r: TempRepo): Promise<void> {
+  const res = await c.gdeploy(['sync', '--repo', r.remote]);
   if (res.code !== 0) throw new Error(`sync failed (${res.code}): ${res.stderr}`);
 }

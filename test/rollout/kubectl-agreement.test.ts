@@ -5,12 +5,16 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from '../../src/kube/index.js';
 import { watchRollouts, type RolloutOutcome } from '../../src/rollout/index.js';
-import { SKIP, testCluster, workload, type TestCluster } from '../e2e/set-image-harness.js';
+import { ON_GIVEN_CLUSTER } from '../helpers/cluster.js';
+import { LATEST, SKIP, V1, testCluster, workload, type TestCluster } from '../e2e/set-image-harness.js';
+
+// Never pulls, on any cluster; with Pod-level failure detection off, a rollout to it just never ends.
+const STUCK = 'registry.invalid/web:never';
 
 type Verdict = 'done' | 'failed' | 'timeout';
 
 /** kubectl's verdict from its exit code and words. */
-function kubectlVerdict(r: { code: number; stdout: string; stderr: string }): Verdict {
+function kubectlVerdict(r: { code: number | null; stdout: string; stderr: string }): Verdict {
   if (r.code === 0) return 'done';
   if (/timed out waiting/.test(r.stderr)) return 'timeout';
   return 'failed';
@@ -23,7 +27,7 @@ async function both(c: TestCluster, kind: string, name: string, timeoutS: number
     const [k, g] = await Promise.all([
       c.kubectl(['rollout', 'status', `${kind.toLowerCase()}/${name}`, `--timeout=${timeoutS}s`]),
       // Pod-level failure detection off: judge by the object's status alone, as kubectl does.
-      watchRollouts(kube, [{ ref: { apiVersion, kind, namespace: 'default', name } }], { timeoutMs: timeoutS * 1000, failureGraceMs: 3_600_000 }),
+      watchRollouts(kube, [{ ref: { apiVersion, kind, namespace: c.ns, name } }], { timeoutMs: timeoutS * 1000, failureGraceMs: 3_600_000 }),
     ]);
     return { kubectl: kubectlVerdict(k), gdeploy: g.outcome, kubectlOut: k.stdout + k.stderr };
   } finally {
@@ -39,9 +43,9 @@ async function setImage(c: TestCluster, target: string, pair: string): Promise<v
 describe('gdeploy watcher and kubectl rollout status agree', { concurrency: true }, () => {
   test('a Deployment that rolls out', { skip: SKIP }, async (t) => {
     const c = await testCluster(t);
-    await c.create(workload({ name: 'web', image: 'web:1', replicas: 3 }));
+    await c.create(workload({ name: 'web', image: LATEST, replicas: 3 }));
     await c.rolledOut('deployment/web');
-    await setImage(c, 'deployment/web', 'web=web:2');
+    await setImage(c, 'deployment/web', `web=${V1}`);
     const v = await both(c, 'Deployment', 'web', 60);
     assert.equal(v.kubectl, 'done', v.kubectlOut);
     assert.equal(v.gdeploy, 'done');
@@ -49,8 +53,9 @@ describe('gdeploy watcher and kubectl rollout status agree', { concurrency: true
 
   test('a Deployment past its progress deadline', { skip: SKIP }, async (t) => {
     const c = await testCluster(t);
-    // 100 s of Kubernetes time is about a second in the sandbox.
-    await c.create(workload({ name: 'web', image: 'web:1', replicas: 2, extraSpec: '  progressDeadlineSeconds: 100\n' }));
+    // 100 s of Kubernetes time is about a second in the sandbox; a cluster takes its seconds as they come.
+    const deadline = ON_GIVEN_CLUSTER ? 10 : 100;
+    await c.create(workload({ name: 'web', image: LATEST, replicas: 2, extraSpec: `  progressDeadlineSeconds: ${deadline}\n` }));
     await c.rolledOut('deployment/web');
     await setImage(c, 'deployment/web', 'web=registry.invalid/web:2');
     const v = await both(c, 'Deployment', 'web', 60);
@@ -61,11 +66,10 @@ describe('gdeploy watcher and kubectl rollout status agree', { concurrency: true
 
   test('a Deployment still rolling out when the time is up', { skip: SKIP }, async (t) => {
     const c = await testCluster(t);
-    c.sandbox.hooks.images.setRule('web:never', 'neverReady');
     // A progress deadline far away: only the timeout may end these waits.
-    await c.create(workload({ name: 'web', image: 'web:1', replicas: 2, extraSpec: '  progressDeadlineSeconds: 100000\n' }));
+    await c.create(workload({ name: 'web', image: LATEST, replicas: 2, extraSpec: '  progressDeadlineSeconds: 100000\n' }));
     await c.rolledOut('deployment/web');
-    await setImage(c, 'deployment/web', 'web=web:never');
+    await setImage(c, 'deployment/web', `web=${STUCK}`);
     const v = await both(c, 'Deployment', 'web', 5);
     assert.equal(v.kubectl, 'timeout', v.kubectlOut);
     assert.equal(v.gdeploy, 'timeout');
@@ -73,10 +77,10 @@ describe('gdeploy watcher and kubectl rollout status agree', { concurrency: true
 
   test('a StatefulSet and a DaemonSet that roll out', { skip: SKIP }, async (t) => {
     const c = await testCluster(t);
-    await c.create(workload({ kind: 'StatefulSet', name: 'db', image: 'db:1', replicas: 2 }));
-    await c.create(workload({ kind: 'DaemonSet', name: 'agent', image: 'agent:1' }));
-    await setImage(c, 'statefulset/db', 'db=db:2');
-    await setImage(c, 'daemonset/agent', 'agent=agent:2');
+    await c.create(workload({ kind: 'StatefulSet', name: 'db', image: LATEST, replicas: 2 }));
+    await c.create(workload({ kind: 'DaemonSet', name: 'agent', image: LATEST }));
+    await setImage(c, 'statefulset/db', `db=${V1}`);
+    await setImage(c, 'daemonset/agent', `agent=${V1}`);
     const [sts, ds] = await Promise.all([both(c, 'StatefulSet', 'db', 60), both(c, 'DaemonSet', 'agent', 60)]);
     assert.equal(sts.kubectl, 'done', sts.kubectlOut);
     assert.equal(sts.gdeploy, 'done');
@@ -86,9 +90,8 @@ describe('gdeploy watcher and kubectl rollout status agree', { concurrency: true
 
   test('a StatefulSet whose new Pod never gets ready is still going for both at the deadline', { skip: SKIP }, async (t) => {
     const c = await testCluster(t);
-    c.sandbox.hooks.images.setRule('db:never', 'neverReady');
-    await c.create(workload({ kind: 'StatefulSet', name: 'db', image: 'db:1', replicas: 2 }));
-    await setImage(c, 'statefulset/db', 'db=db:never');
+    await c.create(workload({ kind: 'StatefulSet', name: 'db', image: LATEST, replicas: 2 }));
+    await setImage(c, 'statefulset/db', `db=${STUCK}`);
     const v = await both(c, 'StatefulSet', 'db', 5);
     assert.equal(v.kubectl, 'timeout', v.kubectlOut);
     assert.equal(v.gdeploy, 'timeout');
