@@ -13,6 +13,8 @@ describe('gdeploy set-image on StatefulSets and DaemonSets', { concurrency: true
   test('a StatefulSet rolls out Pod by Pod to the new revision', { skip: SKIP }, async (t) => {
     const c = await testCluster(t);
     await c.create(workload({ kind: 'StatefulSet', name: 'db', image: OLD, replicas: 3 }));
+    // The minimum promised is measured against the Pods available when the rollout starts: all three.
+    await c.rolledOut('statefulset/db');
     const r = await c.gdeploy(['set-image', 'sts/db', `db=${NEW}`, '--timeout', '2m']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'statefulset.apps/db image updated\n');
