@@ -7,6 +7,7 @@ import { containerNames, hasPodTemplate, imageReferenceProblem, resolveImageChan
 import type { Change } from '../engine/changeset.js';
 import { labelSelectorProblem } from '../engine/label-selector.js';
 import type { Kube, KubeObject } from '../kube/types.js';
+import type { OwningApp } from '../engine/ownership.js';
 import type { RolloutResult } from '../rollout/index.js';
 import { log } from '../ui/log.js';
 
@@ -151,6 +152,10 @@ async function run(kube: Kube, req: Request, flags: SetImageFlags): Promise<numb
   }
   // Same image already: nothing to apply, and kubectl prints nothing for it either.
   const planned = planChanges(objects, req.images).filter((p) => p.changes.length > 0);
+  const { owningApps } = await import('../engine/ownership.js');
+  const owners = planned.length > 0 ? await owningApps(kube, planned.map((p) => p.live)) : [];
+  // Said before the write: an app that follows git gets this change taken back by its next sync.
+  for (const o of owners) if (o.followsGit) log.warn(notInGitWarning(o));
   const applied = await applyAll(kube, planned, flags);
 
   let rollout: RolloutResult | undefined;
@@ -170,9 +175,11 @@ async function run(kube: Kube, req: Request, flags: SetImageFlags): Promise<numb
       interrupt.dispose();
     }
   }
+  if (!flags.dryRun && applied.length > 0) await recordInHistory(kube, owners, planned, failure, flags.rollbackOnFailure);
   if (flags.output !== 'table') {
     const { printImageUpdate } = await import('../ui/progress.js');
-    printImageUpdate(flags.output, { dryRun: flags.dryRun, planned, rollout, error: failure?.message });
+    const apps = owners.map((o) => ({ app: o.app, namespace: o.namespace, inGit: !o.followsGit, ...(o.followsGit ? { followsGit: o.followsGit } : {}) }));
+    printImageUpdate(flags.output, { dryRun: flags.dryRun, planned, rollout, error: failure?.message, apps });
     if (failure) log.error(failure.message);
     return failure?.exitCode ?? ExitCode.OK;
   }
@@ -222,6 +229,37 @@ async function waitForRollouts(
   }
   const again = await followRollouts(kube, restored.map(targetOf), follow);
   return { rollout, failure: rolloutError(rollout, kube.namespace, again) };
+}
+
+function notInGitWarning(o: OwningApp): string {
+  const g = o.followsGit!;
+  const where = [g.branch ? `branch ${g.branch}` : g.ref ? `ref ${g.ref}` : undefined, g.path ? `path ${g.path}` : undefined].filter(Boolean).join(', ');
+  const names = o.objects.map((x) => `${x.kind.toLowerCase()}/${x.metadata.name}`).join(', ');
+  return `${names} belongs to app ${o.app}, which follows ${g.source}${where ? ` (${where})` : ''}: this change is not in git, and the next sync of ${o.app} puts it back unless it is committed there`;
+}
+
+/** One history entry per app whose objects changed: what, the result, and whether git has it. */
+async function recordInHistory(kube: Kube, owners: OwningApp[], planned: Planned[], failure: GdeployError | undefined, rolledBack: boolean): Promise<void> {
+  if (owners.length === 0) return;
+  const { recordRevision } = await import('../engine/history.js');
+  const { subjectOf, refOf } = await import('../engine/changeset.js');
+  const { errorMessage } = await import('../engine/errors.js');
+  for (const o of owners) {
+    const mine = planned.filter((p) => o.objects.includes(p.live));
+    const what = mine.flatMap((p) => p.changes.map((c) => `${c.container}: ${c.from} -> ${c.to}`)).join('; ');
+    try {
+      await recordRevision(kube, o.app, o.namespace, {
+        action: 'set-image',
+        result: failure ? (rolledBack ? 'rolled back' : 'failed') : 'succeeded',
+        message: what,
+        ...(failure ? { reason: failure.message.split('\n')[0] } : {}),
+        ...(o.followsGit ? { notInGit: true, source: o.followsGit.source, branch: o.followsGit.branch, path: o.followsGit.path } : {}),
+        inventory: mine.map((p) => subjectOf(refOf(p.live))),
+      });
+    } catch (err) {
+      log.warn(`cannot record the change in the history of app ${o.app}: ${errorMessage(err)}`);
+    }
+  }
 }
 
 /**

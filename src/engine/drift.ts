@@ -12,7 +12,7 @@ export interface DriftedField {
   /** Rendered values; absent when the field is missing on that side. Secret values are masked. */
   live?: string;
   desired?: string;
-  /** Field managers other than `self` that own the field in the live object. */
+  /** The field managers that own the field in the live object: who set the value git disagrees with. */
   managers: string[];
 }
 
@@ -27,7 +27,7 @@ const MASK = '***';
  * of it (c.after), without server bookkeeping. Empty when there is nothing to
  * compare (a created object: it was deleted by hand).
  */
-export function driftedFields(c: Change, self: string): DriftedField[] {
+export function driftedFields(c: Change): DriftedField[] {
   if (!c.before || !c.after || c.action !== 'configured') return [];
   const out: DriftedField[] = [];
   const secret = c.before.kind === 'Secret' && c.before.apiVersion === 'v1';
@@ -37,7 +37,7 @@ export function driftedFields(c: Change, self: string): DriftedField[] {
       path: pathString(steps),
       ...(live === undefined ? {} : { live: masked ? MASK : render(live) }),
       ...(desired === undefined ? {} : { desired: masked ? MASK : render(desired) }),
-      managers: ownersOf(c.before!, steps, self),
+      managers: ownersOf(c.before!, steps),
     });
   });
   return out;
@@ -72,14 +72,15 @@ function render(v: unknown): string {
 }
 
 /**
- * Managers whose managedFields entry holds the field, or an ancestor that
+ * Managers whose managedFields entry holds the field (gdeploy's own when a
+ * gdeploy set-image or apply wrote it), or an ancestor that
  * they own whole (an atomic map or list): fieldsV1 names fields `f:<name>`
  * and list items by their keys `k:{"name":"..."}`.
  */
-function ownersOf(live: KubeObject, steps: Step[], self: string): string[] {
+function ownersOf(live: KubeObject, steps: Step[]): string[] {
   const owners = new Set<string>();
   for (const entry of live.metadata.managedFields ?? []) {
-    if (!entry.manager || entry.manager === self || !entry.fieldsV1) continue;
+    if (!entry.manager || !entry.fieldsV1) continue;
     let node: unknown = entry.fieldsV1;
     for (const step of steps) {
       if (!isRecord(node)) break;

@@ -53,6 +53,7 @@ function shortSha(sha: string): string {
 function describe(r: RevisionRecord): string {
   if (r.drift) return `drift corrected: ${r.drift.join('; ')}`;
   const parts = [r.message ?? ''];
+  if (r.notInGit) parts.push('(not in git: the next sync puts it back)');
   if (r.reason && r.result !== 'succeeded') parts.push(`(${r.reason.split('\n')[0]})`);
   return parts.filter((p) => p !== '').join(' ');
 }

@@ -4,7 +4,6 @@
 import { ExitCode } from '../engine/errors.js';
 import { kubectlName, type Change } from '../engine/changeset.js';
 import { driftedFields, type DriftedField } from '../engine/drift.js';
-import { DEFAULT_FIELD_MANAGER } from '../engine/plan.js';
 import type { DriftedObject } from './events.js';
 import {
   clearPin,
@@ -112,7 +111,8 @@ export async function deployAndRecord(
   record: { action: RevisionAction; cache?: ObjectCache; extra?: Partial<RevisionRecord>; pin?: PinChange },
 ): Promise<{ outcome: ReleaseOutcome; record?: RevisionRecord }> {
   const { action, cache, extra = {}, pin = 'keep' } = record;
-  const last = history.revisions[history.revisions.length - 1];
+  // The last revision that came from git: a set-image in between is drift from it, not a deploy of its own.
+  const last = history.revisions.findLast((r) => r.action !== 'set-image');
   // The same commit from the same place again: a sync pass that only checks for drift.
   const again = action === 'sync' && last?.sha === target.sha && last.source === source.url.display && last.path === source.path;
   const deployed = again && last?.result === 'succeeded';
@@ -188,7 +188,7 @@ function revisionOf(target: ReleaseTarget, source: GitSource, outcome: ReleaseOu
 function driftOf(changes: Change[]): DriftedObject[] {
   return changes
     .filter((c) => c.action === 'created' || c.action === 'configured' || c.action === 'pruned')
-    .map((change) => ({ change, fields: driftedFields(change, DEFAULT_FIELD_MANAGER) }));
+    .map((change) => ({ change, fields: driftedFields(change) }));
 }
 
 /** `deployment.apps/web: spec.replicas 5 -> 2 (kubectl-scale)`: one line of a drift entry in history. */

@@ -221,7 +221,14 @@ export function rolloutError(result: RolloutResult, namespace: string, rollback?
 /** `-o json|yaml` of set-image: the image changes per object, and the rollout when waited for. */
 export function printImageUpdate(
   format: 'json' | 'yaml',
-  r: { dryRun: boolean; planned: { live: KubeObject; changes: ImageChange[] }[]; rollout?: RolloutResult; error?: string },
+  r: {
+    dryRun: boolean;
+    planned: { live: KubeObject; changes: ImageChange[] }[];
+    rollout?: RolloutResult;
+    error?: string;
+    /** The apps the objects belong to, and whether git has this change (an app that follows git will put it back). */
+    apps?: Array<{ app: string; namespace: string; inGit: boolean; followsGit?: unknown }>;
+  },
 ): void {
   const doc = {
     apiVersion: 'gdeploy.dev/v1alpha1',
@@ -231,6 +238,7 @@ export function printImageUpdate(
       subject: subjectOf({ kind: p.live.kind, namespace: p.live.metadata.namespace, name: p.live.metadata.name ?? '' }),
       images: p.changes,
     })),
+    ...(r.apps && r.apps.length > 0 ? { apps: r.apps } : {}),
     ...(r.rollout ? { rollout: rolloutJSON(r.rollout) } : {}),
     ...(r.error ? { error: r.error } : {}),
   };

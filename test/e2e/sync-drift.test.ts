@@ -54,3 +54,30 @@ test('a hot fix is reported with the field, both values and who made it; report 
   assert.doesNotMatch(quiet.stderr, /drift/);
   assert.doesNotMatch((await c.gdeploy(['history', '--app', app])).stdout, /^3 /m, 'nothing more to record');
 });
+
+test('set-image on an app that follows git warns before it writes, is recorded as not in git, and the next sync puts it back saying so', { skip: SKIP_WITHOUT_KUBECTL }, async (t) => {
+  const c = await cluster(t);
+  const app = `hotfix-${randomBytes(3).toString('hex')}`;
+  const r = await makeRepo({ name: app });
+  t.after(() => r.cleanup());
+  const manifest = helloWorld('lyzhang1999/hello-world-flask:latest', 1).replaceAll('hello-world-flask', app).replace(`lyzhang1999/${app}`, 'lyzhang1999/hello-world-flask');
+  await r.commit({ 'deploy/app.yaml': manifest });
+  const synced = await c.gdeploy(['sync', '--repo', r.remote, '--path', 'deploy', '--app', app, '--no-wait']);
+  assert.equal(synced.code, 0, synced.stderr);
+
+  const hotfix = await c.gdeploy(['set-image', `deployment/${app}`, `${app}=lyzhang1999/hello-world-flask:v1`, '--no-wait', '-o', 'json']);
+  assert.equal(hotfix.code, 0, hotfix.stderr);
+  assert.match(
+    hotfix.stderr,
+    new RegExp(`^Warning: deployment/${app} belongs to app ${app}, which follows ${r.remote.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(branch main, path deploy\\): this change is not in git, and the next sync of ${app} puts it back unless it is committed there$`, 'm'),
+  );
+  assert.deepEqual(JSON.parse(hotfix.stdout).apps.map((a: { app: string; inGit: boolean }) => [a.app, a.inGit]), [[app, false]]);
+  const history = await c.gdeploy(['history', '--app', app]);
+  assert.match(history.stdout, new RegExp(`^2 .* succeeded +set-image .* ${app}: lyzhang1999/hello-world-flask:latest -> lyzhang1999/hello-world-flask:v1 \\(not in git: the next sync puts it back\\)$`, 'm'));
+
+  const back = await c.gdeploy(['sync', '--repo', r.remote, '--path', 'deploy', '--app', app, '--no-wait']);
+  assert.equal(back.code, 0, back.stderr);
+  assert.ok(back.stderr.includes(`  spec.template.spec.containers[${app}].image: lyzhang1999/hello-world-flask:v1 -> lyzhang1999/hello-world-flask:latest (gdeploy)`), back.stderr);
+  assert.match(back.stdout, /^drift corrected at main@sha1:\w+ \(revision 3\)$/m);
+  assert.equal((await c.get(`deployment/${app}`))?.spec.template.spec.containers[0].image, 'lyzhang1999/hello-world-flask:latest');
+});

@@ -1,0 +1,49 @@
+// Which app an object belongs to: the app whose inventory lists it (the app
+// label says where to look; the inventory decides). Commands that change
+// objects by hand (set-image) use it to tell whether git will put the change
+// back, and to record the change in that app's history.
+import type { Kube, KubeObject } from '../kube/types.js';
+import { keyOf, refOf } from './changeset.js';
+import { readHistory, type RevisionRecord } from './history.js';
+import { APP_LABEL, readInventory } from './inventory.js';
+
+export interface OwningApp {
+  app: string;
+  /** Where its inventory and history live. */
+  namespace: string;
+  /** The given objects it lists. */
+  objects: KubeObject[];
+  /** Its last revision when that came from git (sync, rollback, a drift correction): the next sync deploys that source again. */
+  followsGit?: Pick<RevisionRecord, 'source' | 'branch' | 'ref' | 'path' | 'revision'>;
+}
+
+const GIT_ACTIONS = new Set(['sync', 'rollback', 'drift']);
+
+export async function owningApps(kube: Kube, objects: KubeObject[], signal?: AbortSignal): Promise<OwningApp[]> {
+  const byApp = new Map<string, OwningApp>();
+  const listed = new Map<string, Set<string>>();
+  for (const obj of objects) {
+    const app = obj.metadata.labels?.[APP_LABEL];
+    if (!app) continue;
+    // The inventory lives in the namespace the app was deployed with: the object's own, or the command's.
+    for (const namespace of new Set([obj.metadata.namespace ?? kube.namespace, kube.namespace])) {
+      const key = `${namespace}/${app}`;
+      if (!listed.has(key)) {
+        const inventory = await readInventory(kube, app, namespace, signal);
+        listed.set(key, new Set(inventory?.objects.map(keyOf) ?? []));
+        if (inventory) byApp.set(key, { app, namespace, objects: [], ...(await gitSource(kube, app, namespace, signal)) });
+      }
+      if (listed.get(key)!.has(keyOf(refOf(obj)))) {
+        byApp.get(key)!.objects.push(obj);
+        break;
+      }
+    }
+  }
+  return [...byApp.values()].filter((o) => o.objects.length > 0);
+}
+
+async function gitSource(kube: Kube, app: string, namespace: string, signal?: AbortSignal): Promise<Pick<OwningApp, 'followsGit'>> {
+  const last = (await readHistory(kube, app, namespace, signal)).revisions.at(-1);
+  if (!last || !GIT_ACTIONS.has(last.action) || last.source === undefined) return {};
+  return { followsGit: { source: last.source, branch: last.branch, ref: last.ref, path: last.path, revision: last.revision } };
+}
