@@ -6,19 +6,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { helloWorld } from './apply-harness.js';
-import { SKIP_WITHOUT_KUBECTL, cluster } from '../helpers/cluster.js';
-import { makeRepo } from '../helpers/gitrepo.js';
+import { SKIP_WITHOUT_KUBECTL, cluster, type Cluster } from '../helpers/cluster.js';
+import { makeRepo, type TempRepo } from '../helpers/gitrepo.js';
 
-test('a hot fix is reported with the field, both values and who made it; report leaves it, correct puts it back and records it', { skip: SKIP_WITHOUT_KUBECTL }, async (t) => {
-  const c = await cluster(t);
-  const app = `drift-${randomBytes(3).toString('hex')}`;
-  const r = await makeRepo({ name: app });
+/** The tutorial's Deployment as app `<prefix>-<random>` in a repository of its own, synced once. */
+async function syncedApp(c: Cluster, t: { after: (fn: () => Promise<void>) => void }, prefix: string) {
+  const app = `${prefix}-${randomBytes(3).toString('hex')}`;
+  const r: TempRepo = await makeRepo({ name: app });
   t.after(() => r.cleanup());
   const manifest = helloWorld('lyzhang1999/hello-world-flask:latest', 1).replaceAll('hello-world-flask', app).replace(`lyzhang1999/${app}`, 'lyzhang1999/hello-world-flask');
   await r.commit({ 'deploy/app.yaml': manifest });
   const sync = (...extra: string[]) => c.gdeploy(['sync', '--repo', r.remote, '--path', 'deploy', '--app', app, '--no-wait', ...extra]);
   const first = await sync();
   assert.equal(first.code, 0, first.stderr);
+  return { app, r, sync };
+}
+
+test('a hot fix is reported with the field, both values and who made it; report leaves it, correct puts it back and records it', { skip: SKIP_WITHOUT_KUBECTL }, async (t) => {
+  const c = await cluster(t);
+  const { app, sync } = await syncedApp(c, t, 'drift');
 
   const hotfix = await c.kubectl(['set', 'image', `deployment/${app}`, `${app}=lyzhang1999/hello-world-flask:hotfix`]);
   assert.equal(hotfix.code, 0, hotfix.stderr);
@@ -57,13 +63,7 @@ test('a hot fix is reported with the field, both values and who made it; report 
 
 test('set-image on an app that follows git warns before it writes, is recorded as not in git, and the next sync puts it back saying so', { skip: SKIP_WITHOUT_KUBECTL }, async (t) => {
   const c = await cluster(t);
-  const app = `hotfix-${randomBytes(3).toString('hex')}`;
-  const r = await makeRepo({ name: app });
-  t.after(() => r.cleanup());
-  const manifest = helloWorld('lyzhang1999/hello-world-flask:latest', 1).replaceAll('hello-world-flask', app).replace(`lyzhang1999/${app}`, 'lyzhang1999/hello-world-flask');
-  await r.commit({ 'deploy/app.yaml': manifest });
-  const synced = await c.gdeploy(['sync', '--repo', r.remote, '--path', 'deploy', '--app', app, '--no-wait']);
-  assert.equal(synced.code, 0, synced.stderr);
+  const { app, r, sync } = await syncedApp(c, t, 'hotfix');
 
   const hotfix = await c.gdeploy(['set-image', `deployment/${app}`, `${app}=lyzhang1999/hello-world-flask:v1`, '--no-wait', '-o', 'json']);
   assert.equal(hotfix.code, 0, hotfix.stderr);
@@ -75,7 +75,7 @@ test('set-image on an app that follows git warns before it writes, is recorded a
   const history = await c.gdeploy(['history', '--app', app]);
   assert.match(history.stdout, new RegExp(`^2 .* succeeded +set-image .* ${app}: lyzhang1999/hello-world-flask:latest -> lyzhang1999/hello-world-flask:v1 \\(not in git: the next sync puts it back\\)$`, 'm'));
 
-  const back = await c.gdeploy(['sync', '--repo', r.remote, '--path', 'deploy', '--app', app, '--no-wait']);
+  const back = await sync();
   assert.equal(back.code, 0, back.stderr);
   assert.ok(back.stderr.includes(`  spec.template.spec.containers[${app}].image: lyzhang1999/hello-world-flask:v1 -> lyzhang1999/hello-world-flask:latest (gdeploy)`), back.stderr);
   assert.match(back.stdout, /^drift corrected at main@sha1:\w+ \(revision 3\)$/m);
