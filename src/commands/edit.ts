@@ -7,6 +7,8 @@ import { addFileOption, failureGraceOption, waitDurations } from './set-image.js
 import { ExitCode, GdeployError, assertValid, errorMessage } from '../engine/errors.js';
 import type { Kube, KubeObject } from '../kube/types.js';
 import type { EditFormat } from '../ui/edit-buffer.js';
+import type { OwningApp } from '../engine/ownership.js';
+import type { RevisionResult } from '../engine/history.js';
 import { log } from '../ui/log.js';
 
 interface EditFlags {
@@ -60,23 +62,36 @@ async function runEdit(resources: string[], flags: EditFlags, self: Command): Pr
   try {
     const { selectObjects } = await import('../engine/select.js');
     const objects = await selectObjects(kube, resources, flags);
+    const { owningApps, notInGitMessage } = await import('../engine/ownership.js');
+    const owners = await owningApps(kube, objects);
+    // Said just before the write (after the editor closed, where it can be read): git will take the change back.
+    const warned = new Set<OwningApp>();
+    const beforeWrite = (live: KubeObject): void => {
+      const o = owners.find((x) => x.objects.includes(live));
+      if (o?.followsGit && !warned.has(o)) log.warn(notInGitMessage(o, [live]));
+      if (o) warned.add(o);
+    };
     const edited: Edited[] = [];
     for (const live of objects) {
-      const e = await editOne(kube, live, flags.output);
+      const e = await editOne(kube, live, flags.output, beforeWrite);
       if (e) edited.push(e);
     }
     if (edited.length === 0) {
       log.info('Edit cancelled, no changes made.');
       return ExitCode.OK;
     }
-    if (!flags.wait) return ExitCode.OK;
+    const record = (result: RevisionResult, reason?: string) => recordEdits(kube, owners, edited, result, reason);
+    if (!flags.wait) return await record('succeeded').then(() => ExitCode.OK);
     const { catchInterrupts } = await import('../gitops/interrupt.js');
     // Ctrl-C stops the waiting only; the rollout goes on in the cluster.
     const interrupt = catchInterrupts();
     try {
-      return await waitForEdits(kube, edited, { ...durations, rollbackOnFailure: flags.rollbackOnFailure, signal: interrupt.signal });
+      const code = await waitForEdits(kube, edited, { ...durations, rollbackOnFailure: flags.rollbackOnFailure, signal: interrupt.signal });
+      await record('succeeded');
+      return code;
     } catch (err) {
       const code = interrupt.exitCode();
+      await record(code !== undefined ? 'interrupted' : flags.rollbackOnFailure ? 'rolled back' : 'failed', errorMessage(err));
       if (code === undefined) throw err;
       log.error('interrupted while waiting for the rollout; it goes on in the cluster');
       return code;
@@ -93,11 +108,32 @@ interface Edited {
   after: KubeObject;
 }
 
+/** One revision per app whose objects were edited: the fields that changed, old and new. */
+async function recordEdits(kube: Kube, owners: OwningApp[], edited: Edited[], result: RevisionResult, reason?: string): Promise<void> {
+  const { recordManualChange } = await import('../engine/ownership.js');
+  const { driftedFields } = await import('../engine/drift.js');
+  const { refOf, subjectOf } = await import('../engine/changeset.js');
+  for (const o of owners) {
+    const mine = edited.filter((e) => o.objects.includes(e.before));
+    if (mine.length === 0) continue;
+    const what = mine
+      .map((e) => {
+        const ref = refOf(e.before);
+        const fields = driftedFields({ ref, subject: subjectOf(ref), action: 'configured', before: e.before, after: e.after });
+        return `${ref.name}: ${fields.map((f) => `${f.path}: ${f.live ?? '(none)'} -> ${f.desired ?? '(none)'}`).join('; ')}`;
+      })
+      .join('; ');
+    await recordManualChange(kube, o, { action: 'edit', result, what, reason, objects: mine.map((e) => e.before) }).catch((err) =>
+      log.warn(`cannot record the edit in the history of app ${o.app}: ${errorMessage(err)}`),
+    );
+  }
+}
+
 /**
  * One object through the editor until it saves, is cancelled, or fails for a
  * reason editing again cannot fix. Returns undefined when cancelled.
  */
-async function editOne(kube: Kube, live: KubeObject, format: EditFormat): Promise<Edited | undefined> {
+async function editOne(kube: Kube, live: KubeObject, format: EditFormat, beforeWrite: (live: KubeObject) => void): Promise<Edited | undefined> {
   const { buffer, parseBody, renderObject, stripHeader } = await import('../ui/edit-buffer.js');
   const { privateDir, runEditor, writePrivate } = await import('../ui/editor.js');
   const { readFile } = await import('node:fs/promises');
@@ -145,6 +181,7 @@ async function editOne(kube: Kube, live: KubeObject, format: EditFormat): Promis
       }
       // The version we showed, whatever the text says: an update must not win over a change made since.
       edited.metadata.resourceVersion = live.metadata.resourceVersion;
+      beforeWrite(live);
       try {
         const after = await kube.update(edited, { fieldManager: FIELD_MANAGER });
         log.result(`${kubectlName(ref)} edited`);

@@ -2,7 +2,7 @@
 // manager gdeploy, on top of what gdeploy already owns), then the rollout wait.
 import { Command, Option } from 'commander';
 import { addWaitOptions, durationFlag, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
-import { ExitCode, GdeployError, assertValid } from '../engine/errors.js';
+import { ExitCode, GdeployError, assertValid, errorMessage } from '../engine/errors.js';
 import { containerNames, hasPodTemplate, imageReferenceProblem, resolveImageChanges, type ImageChange } from '../engine/images.js';
 import type { Change } from '../engine/changeset.js';
 import { labelSelectorProblem } from '../engine/label-selector.js';
@@ -152,10 +152,10 @@ async function run(kube: Kube, req: Request, flags: SetImageFlags): Promise<numb
   }
   // Same image already: nothing to apply, and kubectl prints nothing for it either.
   const planned = planChanges(objects, req.images).filter((p) => p.changes.length > 0);
-  const { owningApps } = await import('../engine/ownership.js');
+  const { owningApps, notInGitMessage } = await import('../engine/ownership.js');
   const owners = planned.length > 0 ? await owningApps(kube, planned.map((p) => p.live)) : [];
   // Said before the write: an app that follows git gets this change taken back by its next sync.
-  for (const o of owners) if (o.followsGit) log.warn(notInGitWarning(o));
+  for (const o of owners) if (o.followsGit) log.warn(notInGitMessage(o));
   const applied = await applyAll(kube, planned, flags);
 
   let rollout: RolloutResult | undefined;
@@ -231,34 +231,16 @@ async function waitForRollouts(
   return { rollout, failure: rolloutError(rollout, kube.namespace, again) };
 }
 
-function notInGitWarning(o: OwningApp): string {
-  const g = o.followsGit!;
-  const where = [g.branch ? `branch ${g.branch}` : g.ref ? `ref ${g.ref}` : undefined, g.path ? `path ${g.path}` : undefined].filter(Boolean).join(', ');
-  const names = o.objects.map((x) => `${x.kind.toLowerCase()}/${x.metadata.name}`).join(', ');
-  return `${names} belongs to app ${o.app}, which follows ${g.source}${where ? ` (${where})` : ''}: this change is not in git, and the next sync of ${o.app} puts it back unless it is committed there`;
-}
-
 /** One history entry per app whose objects changed: what, the result, and whether git has it. */
 async function recordInHistory(kube: Kube, owners: OwningApp[], planned: Planned[], failure: GdeployError | undefined, rolledBack: boolean): Promise<void> {
-  if (owners.length === 0) return;
-  const { recordRevision } = await import('../engine/history.js');
-  const { subjectOf, refOf } = await import('../engine/changeset.js');
-  const { errorMessage } = await import('../engine/errors.js');
+  const { recordManualChange } = await import('../engine/ownership.js');
   for (const o of owners) {
     const mine = planned.filter((p) => o.objects.includes(p.live));
     const what = mine.flatMap((p) => p.changes.map((c) => `${c.container}: ${c.from} -> ${c.to}`)).join('; ');
-    try {
-      await recordRevision(kube, o.app, o.namespace, {
-        action: 'set-image',
-        result: failure ? (rolledBack ? 'rolled back' : 'failed') : 'succeeded',
-        message: what,
-        ...(failure ? { reason: failure.message.split('\n')[0] } : {}),
-        ...(o.followsGit ? { notInGit: true, source: o.followsGit.source, branch: o.followsGit.branch, path: o.followsGit.path } : {}),
-        inventory: mine.map((p) => subjectOf(refOf(p.live))),
-      });
-    } catch (err) {
-      log.warn(`cannot record the change in the history of app ${o.app}: ${errorMessage(err)}`);
-    }
+    const result = failure ? (rolledBack ? 'rolled back' : 'failed') : 'succeeded';
+    await recordManualChange(kube, o, { action: 'set-image', result, what, reason: failure?.message, objects: mine.map((p) => p.live) }).catch((err) =>
+      log.warn(`cannot record the change in the history of app ${o.app}: ${errorMessage(err)}`),
+    );
   }
 }
 

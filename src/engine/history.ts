@@ -18,7 +18,7 @@ export const MAX_REVISIONS = 20;
 
 export type RevisionResult = 'succeeded' | 'failed' | 'rolled back' | 'interrupted';
 /** `drift`: a sync put back what was changed by hand, at the commit already deployed. */
-export type RevisionAction = 'sync' | 'apply' | 'rollback' | 'drift' | 'set-image';
+export type RevisionAction = 'sync' | 'apply' | 'rollback' | 'drift' | 'set-image' | 'edit';
 
 export interface RevisionRecord {
   /** 1, 2, 3, ... never reused, even after old entries are dropped. */
@@ -47,7 +47,7 @@ export interface RevisionRecord {
   rollbackTo?: number;
   /** For a drift entry: what was put back, one line per object, with the fields and who had changed them. */
   drift?: string[];
-  /** A change made in the cluster (set-image) to an app that follows git, which git does not have: the next sync puts it back. */
+  /** A change made in the cluster (set-image, edit) to an app that follows git, which git does not have: the next sync puts it back. */
   notInGit?: boolean;
   /** The objects deployed, as `Kind/namespace/name`. */
   inventory: string[];

@@ -4,7 +4,8 @@
 // back, and to record the change in that app's history.
 import type { Kube, KubeObject } from '../kube/types.js';
 import { keyOf, refOf } from './changeset.js';
-import { readHistory, type RevisionRecord } from './history.js';
+import { readHistory, recordRevision, type RevisionRecord, type RevisionResult } from './history.js';
+import { subjectOf } from './changeset.js';
 import { APP_LABEL, readInventory } from './inventory.js';
 
 export interface OwningApp {
@@ -46,4 +47,31 @@ async function gitSource(kube: Kube, app: string, namespace: string, signal?: Ab
   const last = (await readHistory(kube, app, namespace, signal)).revisions.at(-1);
   if (!last || !GIT_ACTIONS.has(last.action) || last.source === undefined) return {};
   return { followsGit: { source: last.source, branch: last.branch, ref: last.ref, path: last.path, revision: last.revision } };
+}
+
+/** What set-image and edit say before they write to an app that follows git. */
+export function notInGitMessage(o: OwningApp, objects: KubeObject[] = o.objects): string {
+  const g = o.followsGit!;
+  const where = [g.branch ? `branch ${g.branch}` : g.ref ? `ref ${g.ref}` : undefined, g.path ? `path ${g.path}` : undefined].filter(Boolean).join(', ');
+  const names = objects.map((x) => `${x.kind.toLowerCase()}/${x.metadata.name}`).join(', ');
+  return `${names} belongs to app ${o.app}, which follows ${g.source}${where ? ` (${where})` : ''}: this change is not in git, and the next sync of ${o.app} puts it back unless it is committed there`;
+}
+
+/**
+ * A change made in the cluster by hand (set-image, edit) as a revision of the
+ * app it belongs to: what changed, how it ended, and whether git has it.
+ */
+export async function recordManualChange(
+  kube: Kube,
+  o: OwningApp,
+  change: { action: 'set-image' | 'edit'; result: RevisionResult; what: string; reason?: string; objects: KubeObject[] },
+): Promise<void> {
+  await recordRevision(kube, o.app, o.namespace, {
+    action: change.action,
+    result: change.result,
+    message: change.what,
+    ...(change.reason ? { reason: change.reason.split('\n')[0] } : {}),
+    ...(o.followsGit ? { notInGit: true, source: o.followsGit.source, branch: o.followsGit.branch, path: o.followsGit.path } : {}),
+    inventory: change.objects.map((x) => subjectOf(refOf(x))),
+  });
 }

@@ -112,7 +112,7 @@ export async function deployAndRecord(
 ): Promise<{ outcome: ReleaseOutcome; record?: RevisionRecord }> {
   const { action, cache, extra = {}, pin = 'keep' } = record;
   // The last revision that came from git: a set-image in between is drift from it, not a deploy of its own.
-  const last = history.revisions.findLast((r) => r.action !== 'set-image');
+  const last = history.revisions.findLast((r) => r.action !== 'set-image' && r.action !== 'edit');
   // The same commit from the same place again: a sync pass that only checks for drift.
   const again = action === 'sync' && last?.sha === target.sha && last.source === source.url.display && last.path === source.path;
   const deployed = again && last?.result === 'succeeded';

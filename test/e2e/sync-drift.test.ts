@@ -5,6 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { helloWorld } from './apply-harness.js';
 import { SKIP_WITHOUT_KUBECTL, cluster, type Cluster } from '../helpers/cluster.js';
 import { makeRepo, type TempRepo } from '../helpers/gitrepo.js';
@@ -80,4 +83,21 @@ test('set-image on an app that follows git warns before it writes, is recorded a
   assert.ok(back.stderr.includes(`  spec.template.spec.containers[${app}].image: lyzhang1999/hello-world-flask:v1 -> lyzhang1999/hello-world-flask:latest (gdeploy)`), back.stderr);
   assert.match(back.stdout, /^drift corrected at main@sha1:\w+ \(revision 3\)$/m);
   assert.equal((await c.get(`deployment/${app}`))?.spec.template.spec.containers[0].image, 'lyzhang1999/hello-world-flask:latest');
+});
+
+test('edit on an app that follows git warns before it writes and is recorded with the fields it changed', { skip: SKIP_WITHOUT_KUBECTL }, async (t) => {
+  const c = await cluster(t);
+  const { app, sync } = await syncedApp(c, t, 'edited');
+  const dir = mkdtempSync(join(tmpdir(), 'gdeploy-editor-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const script = join(dir, 'editor.mjs');
+  writeFileSync(script, "import { readFileSync, writeFileSync } from 'node:fs';\nconst f = process.argv.at(-1);\nwriteFileSync(f, readFileSync(f, 'utf8').replace(/^  replicas: 1$/m, '  replicas: 3'));\n");
+  const edit = await c.gdeploy(['edit', `deployment/${app}`, '--no-wait'], { env: { KUBE_EDITOR: `"${process.execPath}" "${script}"` } });
+  assert.equal(edit.code, 0, edit.stderr);
+  assert.match(edit.stderr, new RegExp(`^Warning: deployment/${app} belongs to app ${app}, which follows .* \\(branch main, path deploy\\): this change is not in git`, 'm'));
+  assert.equal((await c.get(`deployment/${app}`))?.spec.replicas, 3);
+  const history = await c.gdeploy(['history', '--app', app]);
+  assert.match(history.stdout, new RegExp(`^2 .* succeeded +edit .* ${app}: spec\\.replicas: 1 -> 3 \\(not in git: the next sync puts it back\\)$`, 'm'));
+  const back = await sync();
+  assert.ok(back.stderr.includes('  spec.replicas: 3 -> 1 (gdeploy-edit)'), back.stderr);
 });
