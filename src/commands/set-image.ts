@@ -22,6 +22,13 @@ interface SetImageFlags {
   failureGrace: string;
   rollbackOnFailure: boolean;
   output: OutputFormat;
+  commit?: boolean;
+  repo?: string;
+  branch?: string;
+  path?: string;
+  /** False with --no-sync. */
+  sync?: boolean;
+  cacheDir?: string;
 }
 
 const EXAMPLES = `
@@ -49,6 +56,12 @@ export function setImageCommand(): Command {
     .option('--all', 'every resource of the given types in the namespace', false)
     .option('-l, --selector <selector>', 'label selector for the given types, e.g. app=web')
     .option('--dry-run', 'show the change (server dry run); change nothing', false)
+    .option('--commit', "write the change to the manifests in git (commit, push without force), then deploy that commit with sync", false)
+    .option('--repo <url>', "with --commit: the repository (default: the one the objects' app follows)")
+    .option('--branch <name>', "with --commit: the branch (default: the app's, else the repository's default)")
+    .option('--path <dir>', "with --commit: the directory of the manifests in the repository (default: the app's, else ./)")
+    .option('--no-sync', 'with --commit: stop after the push (a reconciler deploys it)')
+    .option('--cache-dir <dir>', 'with --commit: where repositories are mirrored (default: $XDG_CACHE_HOME/gdeploy, else ~/.cache/gdeploy)')
     .addOption(failureGraceOption())
     .addOption(outputOption())
     .addHelpText('after', EXAMPLES)
@@ -118,6 +131,12 @@ export function validate(args: string[], flags: SetImageFlags): Request {
   }
   if (resources.length > 0 && flags.filename?.length) problems.push('resources cannot be named both as arguments and with -f');
   if (images.size === 0) problems.push('at least one image update is required');
+  if (!flags.commit) {
+    for (const [flag, set] of [['--repo', flags.repo], ['--branch', flags.branch], ['--path', flags.path], ['--no-sync', flags.sync === false ? true : undefined]] as const) {
+      if (set !== undefined) problems.push(`${flag} is only for --commit`);
+    }
+  }
+  if (flags.commit && flags.dryRun) problems.push('--commit cannot be combined with --dry-run');
   else if (images.size > 1 && images.has('*')) {
     problems.push('all containers are already specified by *, but saw more than one container_name=container_image pairs');
   }
@@ -150,6 +169,7 @@ async function run(kube: Kube, req: Request, flags: SetImageFlags): Promise<numb
     log.info(`No resources found in ${kube.namespace} namespace.`);
     return ExitCode.OK;
   }
+  if (flags.commit) return commitThenSync(kube, objects, req, flags);
   // Same image already: nothing to apply, and kubectl prints nothing for it either.
   const planned = planChanges(objects, req.images).filter((p) => p.changes.length > 0);
   const { owningApps, notInGitMessage } = await import('../engine/ownership.js');
@@ -229,6 +249,40 @@ async function waitForRollouts(
   }
   const again = await followRollouts(kube, restored.map(targetOf), follow);
   return { rollout, failure: rolloutError(rollout, kube.namespace, again) };
+}
+
+/**
+ * --commit: the images go into the manifests in git (every object named,
+ * whether or not the cluster already runs them), then a sync deploys that
+ * commit and waits, unless --no-sync.
+ */
+async function commitThenSync(kube: Kube, objects: KubeObject[], req: Request, flags: SetImageFlags): Promise<number> {
+  const { owningApps } = await import('../engine/ownership.js');
+  const { openTarget, commitImages } = await import('../gitops/write-back.js');
+  const changes = planChanges(objects, req.images).map((p) => ({ object: p.live, images: new Map(p.changes.map((c) => [c.container, c.to])) }));
+  const owners = await owningApps(kube, objects);
+  const target = await openTarget(owners, flags);
+  const pushed = await commitImages(target, changes);
+  log.info(`committed ${pushed.sha.slice(0, 12)} to ${target.branch} of ${target.source.url.display} (${pushed.files.join(', ')})`);
+  if (flags.output !== 'table') log.result(JSON.stringify({ apiVersion: 'gdeploy.dev/v1alpha1', kind: 'ImageCommit', sha: pushed.sha, branch: target.branch, files: pushed.files }));
+  if (flags.sync === false) return ExitCode.OK;
+
+  const { checkedApp } = await import('../gitops/app.js');
+  const { releaseSettings, interruptible } = await import('../gitops/command.js');
+  const { syncOnce, newSyncState } = await import('../gitops/sync.js');
+  const { gitopsRenderer } = await import('../gitops/render.js');
+  const app = checkedApp(target.app ?? target.source.url.name);
+  const render = gitopsRenderer({ app, namespace: kube.namespace, format: flags.output, watching: false });
+  const release = { prune: true, allowEmpty: false, dryRun: false, wait: flags.wait, timeout: flags.timeout, rollbackOnFailure: flags.rollbackOnFailure, concurrency: '16', lockTimeout: '1m' };
+  const parsed = { timeoutMs: req.timeoutMs, lockWaitMs: 60_000, concurrency: 16 };
+  try {
+    return await interruptible(async (signal) => {
+      const settings = { ...releaseSettings(kube, app, release, parsed, signal, (ev) => render.on(ev)), branch: target.branch, unpin: false };
+      return (await syncOnce(settings, target.source, newSyncState())).exitCode;
+    });
+  } finally {
+    render.stop();
+  }
 }
 
 /** One history entry per app whose objects changed: what, the result, and whether git has it. */

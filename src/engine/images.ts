@@ -3,7 +3,7 @@
 import type { KubeObject } from '../kube/types.js';
 
 /** Path from the object to its PodSpec, per kind (kubectl's UpdatePodSpecForObject). */
-const POD_SPEC_PATH: Record<string, readonly string[]> = {
+export const POD_SPEC_PATH: Record<string, readonly string[]> = {
   Pod: ['spec'],
   Deployment: ['spec', 'template', 'spec'],
   StatefulSet: ['spec', 'template', 'spec'],

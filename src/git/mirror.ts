@@ -2,7 +2,7 @@
 // re-cloned, and shared by every gdeploy process on the machine under a lock
 // file. All reads (commits, ancestry, trees) are local once fetched.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { GdeployError, UsageError } from '../engine/errors.js';
@@ -256,6 +256,76 @@ export class GitMirror {
       await this.run.git.raw(['update-ref', `${HEADS}${branch}`, commit, parent]);
       return commit;
     });
+  }
+
+  /**
+   * Commits an edit of files at the head of `branch` and pushes it as a
+   * fast-forward. `edit` gets the files under `path` at the head (repository
+   * paths -> text) and returns the ones it changed. When someone pushed first,
+   * the branch is fetched and the same edit made again on the new head, a few
+   * times; never a force-push. Returns the new commit.
+   */
+  async commitEdit(
+    branch: string,
+    path: string,
+    message: string,
+    edit: (files: Map<string, string>) => Map<string, string>,
+    tries = 3,
+  ): Promise<{ sha: string; files: string[] }> {
+    checkRefName(branch, '--branch');
+    const repoPath = normaliseRepoPath(path);
+    for (let attempt = 1; ; attempt++) {
+      await this.fetch();
+      const made = await this.locked(async (): Promise<{ sha: string; files: string[] } | { rejected: unknown }> => {
+        const parent = await this.revParse(`${HEADS}${branch}`);
+        if (parent === undefined) throw new GdeployError(`branch "${branch}" does not exist in ${this.repo.display}`);
+        const listing = await this.run.git.raw(['ls-tree', '-r', '-z', '--end-of-options', parent, '--', repoPath === '' ? '.' : repoPath]);
+        const files = new Map<string, string>();
+        const modes = new Map<string, string>();
+        for (const entry of listing.split('\0').filter(Boolean)) {
+          const m = /^(\d+) blob ([0-9a-f]+)\t(.+)$/s.exec(entry);
+          if (!m || !/\.ya?ml$/i.test(m[3]!)) continue;
+          files.set(m[3]!, await this.run.git.raw(['cat-file', 'blob', m[2]!]));
+          modes.set(m[3]!, m[1]!);
+        }
+        const changed = edit(files);
+        if (changed.size === 0) throw new GdeployError(`nothing to commit: the files under "${path}" already say so`);
+        const scratch = await mkdtemp(join(tmpdir(), 'gdeploy-edit-'));
+        try {
+          const committer = gitRunner(this.dir, this.repo, this.opts.auth, this.opts.signal, { ...(await this.identityEnv()), GIT_INDEX_FILE: join(scratch, 'index') });
+          await committer.git.raw(['read-tree', parent]);
+          for (const [file, text] of changed) {
+            const blobFile = join(scratch, 'blob');
+            await writeFile(blobFile, text);
+            const blob = (await committer.git.raw(['hash-object', '-w', '--', blobFile])).trim();
+            await committer.git.raw(['update-index', '--cacheinfo', `${modes.get(file) ?? '100644'},${blob},${file}`]);
+          }
+          const tree = (await committer.git.raw(['write-tree'])).trim();
+          const commit = (await committer.git.raw(['commit-tree', tree, '-p', parent, '-m', message])).trim();
+          try {
+            // No '+' and no --force: the remote refuses anything but a fast-forward.
+            await this.run.git.raw(['push', '--quiet', '--end-of-options', this.repo.fetchUrl, `${commit}:refs/heads/${branch}`]);
+          } catch (err) {
+            return { rejected: err };
+          }
+          await this.run.git.raw(['update-ref', `${HEADS}${branch}`, commit, parent]);
+          return { sha: commit, files: [...changed.keys()] };
+        } finally {
+          await rm(scratch, { recursive: true, force: true });
+        }
+      });
+      if ('sha' in made) return made;
+      // Someone pushed first (or the push is not allowed): try again on the new head, then give up saying which.
+      if (attempt >= tries || !(await this.branchMoved(branch))) {
+        throw this.run.fail(`pushing to ${branch} of ${this.repo.display} failed${attempt > 1 ? ` after ${attempt} tries` : ''}; nothing was changed in the cluster`, made.rejected);
+      }
+    }
+  }
+
+  /** Whether the remote's branch is no longer what the mirror has: a push lost a race rather than being refused. */
+  private async branchMoved(branch: string): Promise<boolean> {
+    const { refs } = await this.remoteRefs();
+    return refs.get(`refs/heads/${branch}`) !== (await this.revParse(`${HEADS}${branch}`));
   }
 
   /** The user's git identity if configured, else one that says who made the commit. */

@@ -1,0 +1,99 @@
+// `set-image --commit`: the image goes into the manifests in git first (only
+// that value changes, byte for byte everywhere else), pushed without force,
+// then sync deploys that commit. A push that loses a race is made again on the
+// new head; a refused push changes nothing in the cluster.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { helloWorld } from './apply-harness.js';
+import { SKIP_WITHOUT_KUBECTL, cluster, type Cluster } from '../helpers/cluster.js';
+import { git, makeRepo, type TempRepo } from '../helpers/gitrepo.js';
+
+const LATEST = 'lyzhang1999/hello-world-flask:latest';
+const V1 = 'lyzhang1999/hello-world-flask:v1';
+
+/** The tutorial's Deployment and Service in one file, with comments, as app `<prefix>-<random>`. */
+async function syncedApp(c: Cluster, t: { after: (fn: () => Promise<void>) => void }, prefix: string) {
+  const app = `${prefix}-${randomBytes(3).toString('hex')}`;
+  const r: TempRepo = await makeRepo({ name: app });
+  t.after(() => r.cleanup());
+  const deployment = helloWorld(LATEST, 1)
+    .replaceAll('hello-world-flask', app)
+    .replace(`lyzhang1999/${app}:latest`, `${LATEST}   # bumped by CI`);
+  const file = `# ${app}: the web tier\n${deployment}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: ${app}\nspec:\n  selector: {app: ${app}}\n  ports:\n  - port: 80\n    targetPort: 5000\n`;
+  await r.commit({ 'deploy/app.yaml': file }, 'first');
+  const sync = () => c.gdeploy(['sync', '--repo', r.remote, '--path', 'deploy', '--app', app, '--no-wait']);
+  const first = await sync();
+  assert.equal(first.code, 0, first.stderr);
+  return { app, r, file, sync };
+}
+
+test('set-image --commit changes exactly the image line in git, deploys that commit, and a second sync changes nothing', { skip: SKIP_WITHOUT_KUBECTL }, async (t) => {
+  const c = await cluster(t);
+  const { app, r, file, sync } = await syncedApp(c, t, 'commit');
+  const before = await r.head();
+
+  const set = await c.gdeploy(['set-image', `deployment/${app}`, `${app}=${V1}`, '--commit', '--timeout', '2m']);
+  assert.equal(set.code, 0, set.stderr);
+  const after = await r.head();
+  assert.notEqual(after, before, 'a new commit on the branch');
+  assert.deepEqual(await r.parents(after), [before], 'on top of the head, no force-push');
+  assert.equal(await git(r.remote, 'log', '-1', '--format=%s', after), `Set image of deployment/${app}: ${app}=${V1}`);
+  const diff = (await git(r.remote, 'diff', '--unified=0', before, after)).split('\n').filter((l) => /^[-+][^-+]/.test(l));
+  assert.deepEqual(diff, [`-        image: ${LATEST}   # bumped by CI`, `+        image: ${V1}   # bumped by CI`]);
+  assert.equal(await git(r.remote, 'show', `${after}:deploy/app.yaml`), file.replace(LATEST, V1).trimEnd(), 'everything else byte for byte');
+  assert.match(set.stderr, new RegExp(`^committed ${after.slice(0, 12)} to main of `, 'm'));
+
+  assert.equal((await c.get(`deployment/${app}`))?.spec.template.spec.containers[0].image, V1, 'the cluster runs the commit');
+  const history = await c.gdeploy(['history', '--app', app]);
+  assert.match(history.stdout, new RegExp(`^2 .* succeeded +sync +main@sha1:${after.slice(0, 12)} .* Set image of deployment/${app}`, 'm'));
+  const again = await sync();
+  assert.equal(again.code, 0, again.stderr);
+  assert.doesNotMatch(again.stderr + again.stdout, /drift|configured|deployed/, 'nothing left to change');
+});
+
+test('a push that loses a race is made again on the new head; a refused push leaves the cluster as it was', { skip: SKIP_WITHOUT_KUBECTL }, async (t) => {
+  const c = await cluster(t);
+  const { app, r } = await syncedApp(c, t, 'race');
+  // The first push finds that someone else pushed a commit just before it.
+  const hook = join(r.remote, 'hooks', 'pre-receive');
+  const marker = join(r.root, 'raced');
+  writeFileSync(
+    hook,
+    // Outside the push's quarantine, as another pusher would be.
+    `#!/bin/sh\nif [ ! -e '${marker}' ]; then\n  touch '${marker}'\n  unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES\n` +
+      `  tree=$(git rev-parse main^{tree})\n  other=$(echo 'someone else' | git commit-tree "$tree" -p main)\n  git update-ref refs/heads/main "$other"\n  echo 'rejected: the branch moved' >&2\n  exit 1\nfi\n`,
+  );
+  chmodSync(hook, 0o755);
+  const raced = await c.gdeploy(['set-image', `deployment/${app}`, `${app}=${V1}`, '--commit', '--no-sync']);
+  assert.equal(raced.code, 0, raced.stderr);
+  const head = await r.head();
+  const [parent] = await r.parents(head);
+  assert.equal(await git(r.remote, 'log', '-1', '--format=%s', parent!), 'someone else', "the other commit is kept, ours is on top of it");
+  assert.equal(await git(r.remote, 'log', '-1', '--format=%s', head), `Set image of deployment/${app}: ${app}=${V1}`);
+  assert.equal((await c.get(`deployment/${app}`))?.spec.template.spec.containers[0].image, LATEST, '--no-sync: the cluster is left to the reconciler');
+
+  // A protected branch: every push refused.
+  writeFileSync(hook, "#!/bin/sh\necho 'protected branch' >&2\nexit 1\n");
+  const refused = await c.gdeploy(['set-image', `deployment/${app}`, `${app}=lyzhang1999/hello-world-flask:v2`, '--commit']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /pushing to main of .* failed.*nothing was changed in the cluster/s);
+  assert.match(refused.stderr, /protected branch/);
+  assert.equal(await r.head(), head, 'nothing pushed');
+  assert.equal((await c.get(`deployment/${app}`))?.spec.template.spec.containers[0].image, LATEST);
+});
+
+test('an object no manifest defines is an error naming the files searched; nothing is committed', { skip: SKIP_WITHOUT_KUBECTL }, async (t) => {
+  const c = await cluster(t);
+  const { app, r } = await syncedApp(c, t, 'missing');
+  const before = await r.head();
+  await c.create(helloWorld(LATEST, 1).replaceAll('hello-world-flask', 'stray').replace('lyzhang1999/stray', 'lyzhang1999/hello-world-flask'));
+  const r2 = await c.gdeploy(['set-image', 'deployment/stray', `stray=${V1}`, '--commit', '--repo', r.remote, '--path', 'deploy', '--branch', 'main']);
+  assert.equal(r2.code, 1);
+  assert.match(r2.stderr, /deployment\/stray: no manifest under path "deploy" of .* at main defines it; nothing was committed/);
+  assert.match(r2.stderr, /searched: deploy\/app\.yaml/);
+  assert.equal(await r.head(), before);
+  void app;
+});
