@@ -263,7 +263,11 @@ async function commitThenSync(kube: Kube, objects: KubeObject[], req: Request, f
   const owners = await owningApps(kube, objects);
   const target = await openTarget(owners, flags);
   const pushed = await commitImages(target, changes);
-  log.info(`committed ${pushed.sha.slice(0, 12)} to ${target.branch} of ${target.source.url.display} (${pushed.files.join(', ')})`);
+  log.info(
+    pushed.files.length > 0
+      ? `committed ${pushed.sha.slice(0, 12)} to ${target.branch} of ${target.source.url.display} (${pushed.files.join(', ')})`
+      : `${target.branch} of ${target.source.url.display} has these images already at ${pushed.sha.slice(0, 12)}: nothing to commit`,
+  );
   if (flags.output !== 'table') log.result(JSON.stringify({ apiVersion: 'gdeploy.dev/v1alpha1', kind: 'ImageCommit', sha: pushed.sha, branch: target.branch, files: pushed.files }));
   if (flags.sync === false) return ExitCode.OK;
 

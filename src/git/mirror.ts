@@ -263,7 +263,8 @@ export class GitMirror {
    * fast-forward. `edit` gets the files under `path` at the head (repository
    * paths -> text) and returns the ones it changed. When someone pushed first,
    * the branch is fetched and the same edit made again on the new head, a few
-   * times; never a force-push. Returns the new commit.
+   * times; never a force-push. Returns the new commit, or the head with no
+   * files when the edit changes nothing.
    */
   async commitEdit(
     branch: string,
@@ -289,7 +290,8 @@ export class GitMirror {
           modes.set(m[3]!, m[1]!);
         }
         const changed = edit(files);
-        if (changed.size === 0) throw new GdeployError(`nothing to commit: the files under "${path}" already say so`);
+        // Git says so already: nothing to commit, and the head is what to deploy.
+        if (changed.size === 0) return { sha: parent, files: [] };
         const scratch = await mkdtemp(join(tmpdir(), 'gdeploy-edit-'));
         try {
           const committer = gitRunner(this.dir, this.repo, this.opts.auth, this.opts.signal, { ...(await this.identityEnv()), GIT_INDEX_FILE: join(scratch, 'index') });

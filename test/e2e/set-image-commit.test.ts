@@ -97,3 +97,13 @@ test('an object no manifest defines is an error naming the files searched; nothi
   assert.equal(await r.head(), before);
   void app;
 });
+
+test('an image git has already is not committed again; the head is deployed', { skip: SKIP_WITHOUT_KUBECTL }, async (t) => {
+  const c = await cluster(t);
+  const { app, r } = await syncedApp(c, t, 'same');
+  const before = await r.head();
+  const same = await c.gdeploy(['set-image', `deployment/${app}`, `${app}=${LATEST}`, '--commit', '--no-wait']);
+  assert.equal(same.code, 0, same.stderr);
+  assert.match(same.stderr, /has these images already at \w+: nothing to commit/);
+  assert.equal(await r.head(), before);
+});
