@@ -282,7 +282,14 @@ async function commitThenSync(kube: Kube, objects: KubeObject[], req: Request, f
   try {
     return await interruptible(async (signal) => {
       const settings = { ...releaseSettings(kube, app, release, parsed, signal, (ev) => render.on(ev)), branch: target.branch, unpin: false };
-      return (await syncOnce(settings, target.source, newSyncState())).exitCode;
+      const synced = await syncOnce(settings, target.source, newSyncState());
+      // The cluster went back to the previous revision: git goes back too, with a commit (never a force-push).
+      if (synced.outcome?.result === 'rolled back' && pushed.files.length > 0) {
+        const subject = await target.source.mirror.commit(pushed.sha);
+        const revert = await target.source.mirror.commitTreeOf(pushed.parent, target.branch, `Revert "${subject.subject}"\n\nThe rollout of ${pushed.sha} failed: ${synced.outcome.reason ?? 'unknown reason'}`);
+        log.info(`reverted in git: ${revert.slice(0, 12)} on ${target.branch} puts back the tree of ${pushed.parent.slice(0, 12)}`);
+      }
+      return synced.exitCode;
     });
   } finally {
     render.stop();

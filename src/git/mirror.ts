@@ -272,12 +272,12 @@ export class GitMirror {
     message: string,
     edit: (files: Map<string, string>) => Map<string, string>,
     tries = 3,
-  ): Promise<{ sha: string; files: string[] }> {
+  ): Promise<{ sha: string; parent: string; files: string[] }> {
     checkRefName(branch, '--branch');
     const repoPath = normaliseRepoPath(path);
     for (let attempt = 1; ; attempt++) {
       await this.fetch();
-      const made = await this.locked(async (): Promise<{ sha: string; files: string[] } | { rejected: unknown }> => {
+      const made = await this.locked(async (): Promise<{ sha: string; parent: string; files: string[] } | { rejected: unknown }> => {
         const parent = await this.revParse(`${HEADS}${branch}`);
         if (parent === undefined) throw new GdeployError(`branch "${branch}" does not exist in ${this.repo.display}`);
         const listing = await this.run.git.raw(['ls-tree', '-r', '-z', '--end-of-options', parent, '--', repoPath === '' ? '.' : repoPath]);
@@ -291,7 +291,7 @@ export class GitMirror {
         }
         const changed = edit(files);
         // Git says so already: nothing to commit, and the head is what to deploy.
-        if (changed.size === 0) return { sha: parent, files: [] };
+        if (changed.size === 0) return { sha: parent, parent, files: [] };
         const scratch = await mkdtemp(join(tmpdir(), 'gdeploy-edit-'));
         try {
           const committer = gitRunner(this.dir, this.repo, this.opts.auth, this.opts.signal, { ...(await this.identityEnv()), GIT_INDEX_FILE: join(scratch, 'index') });
@@ -311,7 +311,7 @@ export class GitMirror {
             return { rejected: err };
           }
           await this.run.git.raw(['update-ref', `${HEADS}${branch}`, commit, parent]);
-          return { sha: commit, files: [...changed.keys()] };
+          return { sha: commit, parent, files: [...changed.keys()] };
         } finally {
           await rm(scratch, { recursive: true, force: true });
         }

@@ -54,7 +54,7 @@ export async function openTarget(owners: OwningApp[], t: WriteBackTarget): Promi
 export async function commitImages(
   target: { source: GitSource; branch: string },
   changes: Array<{ object: KubeObject; images: Map<string, string> }>,
-): Promise<{ sha: string; files: string[] }> {
+): Promise<{ sha: string; parent: string; files: string[] }> {
   const { source, branch } = target;
   const names = changes.map((c) => `${c.object.kind.toLowerCase()}/${c.object.metadata.name}`).join(', ');
   const pairs = [...new Set(changes.flatMap((c) => [...c.images].map(([container, image]) => `${container}=${image}`)))].join(' ');

@@ -107,3 +107,20 @@ test('an image git has already is not committed again; the head is deployed', { 
   assert.match(same.stderr, /has these images already at \w+: nothing to commit/);
   assert.equal(await r.head(), before);
 });
+
+test('--rollback-on-failure with --commit: a failed rollout puts the previous revision back live and a revert commit on the branch', { skip: SKIP_WITHOUT_KUBECTL }, async (t) => {
+  const c = await cluster(t);
+  const { app, r } = await syncedApp(c, t, 'revert');
+  const before = await r.head();
+  const bad = 'registry.invalid/hello-world-flask:v2';
+  const set = await c.gdeploy(['set-image', `deployment/${app}`, `${app}=${bad}`, '--commit', '--rollback-on-failure', '--timeout', '2m']);
+  assert.equal(set.code, 3, set.stderr);
+  const head = await r.head();
+  const [bump] = await r.parents(head);
+  assert.deepEqual(await r.parents(bump!), [before], 'the image commit, then its revert: history only grows');
+  assert.equal(await git(r.remote, 'log', '-1', '--format=%s', head), `Revert "Set image of deployment/${app}: ${app}=${bad}"`);
+  assert.equal(await r.tree(head), await r.tree(before), 'git says what it said before');
+  assert.match(set.stderr, new RegExp(`^reverted in git: ${head.slice(0, 12)} on main`, 'm'));
+  await c.rolledOut(`deployment/${app}`);
+  assert.equal((await c.get(`deployment/${app}`))?.spec.template.spec.containers[0].image, LATEST, 'the previous revision is live');
+});
