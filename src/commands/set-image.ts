@@ -259,7 +259,8 @@ async function waitForRollouts(
 async function commitThenSync(kube: Kube, objects: KubeObject[], req: Request, flags: SetImageFlags): Promise<number> {
   const { owningApps } = await import('../engine/ownership.js');
   const { openTarget, commitImages } = await import('../gitops/write-back.js');
-  const changes = planChanges(objects, req.images).map((p) => ({ object: p.live, images: new Map(p.changes.map((c) => [c.container, c.to])) }));
+  // Every container named, even one the cluster already runs the image in: git may not have it yet.
+  const changes = planChanges(objects, req.images, true).map((p) => ({ object: p.live, images: p.changes }));
   const owners = await owningApps(kube, objects);
   const target = await openTarget(owners, flags);
   const pushed = await commitImages(target, changes);
@@ -313,7 +314,7 @@ async function recordInHistory(kube: Kube, owners: OwningApp[], planned: Planned
  * The image changes for each object, checked in full before the first write:
  * a typo in one container name must not leave half of a selection changed.
  */
-function planChanges(objects: KubeObject[], images: ReadonlyMap<string, string>): Planned[] {
+function planChanges(objects: KubeObject[], images: ReadonlyMap<string, string>, keepSame = false): Planned[] {
   const problems: string[] = [];
   const planned: Planned[] = [];
   for (const live of objects) {
@@ -326,7 +327,7 @@ function planChanges(objects: KubeObject[], images: ReadonlyMap<string, string>)
     for (const c of unknown) {
       problems.push(`${name}: unable to find container named "${c}"; its containers are: ${containerNames(live).join(', ') || 'none'}`);
     }
-    planned.push({ live, changes: changes.filter((c) => c.from !== c.to) });
+    planned.push({ live, changes: keepSame ? changes : changes.filter((c) => c.from !== c.to) });
   }
   if (problems.length === 1) throw new GdeployError(`${problems[0]}; nothing changed`);
   if (problems.length > 1) throw new GdeployError(`nothing changed:\n  - ${problems.join('\n  - ')}`);

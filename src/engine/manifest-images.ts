@@ -3,7 +3,7 @@
 // documents of the file stay byte for byte, because the new value replaces the
 // old one at its place in the text (the `yaml` package parses with source
 // ranges); nothing is re-serialised.
-import { isMap, isScalar, isSeq, parseAllDocuments, Scalar, type Document, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, parseAllDocuments, parseDocument, Scalar, YAMLMap, type Document } from 'yaml';
 import { POD_SPEC_PATH } from './images.js';
 
 /** Which object a document must be to be edited. */
@@ -79,4 +79,53 @@ function render(node: Scalar, value: string): string {
       // An image reference is plain-safe unless it could read as something else.
       return /^[A-Za-z0-9][\w.\-/:@]*$/.test(value) ? value : JSON.stringify(value);
   }
+}
+
+/** `registry/app:tag@sha256:...` split as kustomize reads it. */
+export function splitImage(ref: string): { name: string; tag?: string; digest?: string } {
+  const at = ref.indexOf('@');
+  const digest = at >= 0 ? ref.slice(at + 1) : undefined;
+  const rest = at >= 0 ? ref.slice(0, at) : ref;
+  const colon = rest.lastIndexOf(':');
+  const hasTag = colon > rest.lastIndexOf('/');
+  return { name: hasTag ? rest.slice(0, colon) : rest, ...(hasTag ? { tag: rest.slice(colon + 1) } : {}), ...(digest ? { digest } : {}) };
+}
+
+/**
+ * Sets images where kustomize takes them from: the `images:` list of a
+ * kustomization, as `kustomize edit set image` does. `changes` maps the image
+ * the workloads run now to the one they should run. An entry naming the old
+ * image (by `name`, or by the `newName` it already rewrites to) is updated;
+ * otherwise one is added. Returns the new text, or undefined when nothing changes.
+ */
+export function setKustomizeImages(text: string, changes: Array<{ from: string; to: string }>): string | undefined {
+  const doc = parseDocument(text);
+  let images = doc.get('images', true);
+  if (!isSeq(images)) {
+    doc.set('images', doc.createNode([]));
+    images = doc.get('images', true);
+  }
+  if (!isSeq(images)) return undefined;
+  let changed = false;
+  for (const { from, to } of changes) {
+    const old = splitImage(from);
+    const next = splitImage(to);
+    let entry = images.items.find((i) => isMap(i) && (i.get('name') === old.name || i.get('newName') === old.name)) as YAMLMap | undefined;
+    if (!entry) {
+      entry = new YAMLMap();
+      entry.set('name', old.name);
+      images.items.push(entry);
+    }
+    const set = (key: string, value: string | undefined) => {
+      if (value === undefined) {
+        if (entry!.has(key)) entry!.delete(key);
+      } else if (entry!.get(key) !== value) entry!.set(key, value);
+    };
+    const before = String(entry);
+    set('newName', next.name === entry.get('name') ? undefined : next.name);
+    set('newTag', next.tag);
+    set('digest', next.digest);
+    if (String(entry) !== before) changed = true;
+  }
+  return changed ? doc.toString() : undefined;
 }

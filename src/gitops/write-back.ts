@@ -3,7 +3,11 @@
 // pushed without force; then the ordinary sync path deploys that commit. Git
 // and the cluster never disagree, and a refused push leaves the cluster as it was.
 import { GdeployError, UsageError } from '../engine/errors.js';
-import { setImagesInText } from '../engine/manifest-images.js';
+import { setImagesInText, setKustomizeImages } from '../engine/manifest-images.js';
+import type { ImageChange } from '../engine/images.js';
+
+/** The files kustomize reads a kustomization from (those git ls-tree shows as YAML). */
+const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml'];
 import type { OwningApp } from '../engine/ownership.js';
 import type { KubeObject } from '../kube/types.js';
 import { openSource, type GitSource } from './source.js';
@@ -46,22 +50,31 @@ export async function openTarget(owners: OwningApp[], t: WriteBackTarget): Promi
 }
 
 /**
- * Commits `images` (per object: container -> image) at the head of `branch`,
- * each object's manifest found by kind, name and namespace in the YAML files
- * under the source's path. An object no file defines is an error naming the
- * files searched; nothing is committed then.
+ * Commits the image changes at the head of `branch`. Where the source's path
+ * is a kustomization, in its `images:` list (as `kustomize edit set image`);
+ * otherwise in each object's manifest, found by kind, name and namespace in
+ * the YAML files under the path. An object no file defines is an error naming
+ * the files searched; nothing is committed then.
  */
 export async function commitImages(
   target: { source: GitSource; branch: string },
-  changes: Array<{ object: KubeObject; images: Map<string, string> }>,
+  changes: Array<{ object: KubeObject; images: ImageChange[] }>,
 ): Promise<{ sha: string; parent: string; files: string[] }> {
   const { source, branch } = target;
   const names = changes.map((c) => `${c.object.kind.toLowerCase()}/${c.object.metadata.name}`).join(', ');
-  const pairs = [...new Set(changes.flatMap((c) => [...c.images].map(([container, image]) => `${container}=${image}`)))].join(' ');
+  const pairs = [...new Set(changes.flatMap((c) => c.images.map((i) => `${i.container}=${i.to}`)))].join(' ');
   const message = `Set image of ${names}: ${pairs}`;
+  const prefix = source.path === './' ? '' : `${source.path.replace(/\/$/, '')}/`;
   return source.mirror.commitEdit(branch, source.path, message, (files) => {
+    const kustomization = KUSTOMIZATION_FILES.map((f) => prefix + f).find((f) => files.has(f));
+    if (kustomization) {
+      const pairsOfImages = changes.flatMap((c) => c.images.map((i) => ({ from: i.from, to: i.to })));
+      const text = setKustomizeImages(files.get(kustomization)!, pairsOfImages);
+      return text === undefined ? new Map() : new Map([[kustomization, text]]);
+    }
     const edited = new Map<string, string>();
-    for (const { object, images } of changes) {
+    for (const { object, images: list } of changes) {
+      const images = new Map(list.map((i) => [i.container, i.to]));
       const identity = { kind: object.kind, name: object.metadata.name!, namespace: object.metadata.namespace };
       let found = false;
       for (const [file, text] of files) {

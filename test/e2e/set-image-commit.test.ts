@@ -124,3 +124,25 @@ test('--rollback-on-failure with --commit: a failed rollout puts the previous re
   await c.rolledOut(`deployment/${app}`);
   assert.equal((await c.get(`deployment/${app}`))?.spec.template.spec.containers[0].image, LATEST, 'the previous revision is live');
 });
+
+test('a kustomization gets the image in its images: list, as kustomize edit set image does; the resources stay untouched', { skip: SKIP_WITHOUT_KUBECTL }, async (t) => {
+  const c = await cluster(t);
+  const app = `kust-${randomBytes(3).toString('hex')}`;
+  const r = await makeRepo({ name: app });
+  t.after(() => r.cleanup());
+  const deployment = helloWorld(LATEST, 1).replaceAll('hello-world-flask', app).replace(`lyzhang1999/${app}:latest`, 'lyzhang1999/hello-world-flask');
+  const kustomization = `# rendered by kubectl kustomize\nresources:\n  - deployment.yaml\nimages:\n  - name: lyzhang1999/hello-world-flask\n    newTag: latest   # the release\n`;
+  const before = await r.commit({ 'deploy/deployment.yaml': deployment, 'deploy/kustomization.yaml': kustomization });
+  const sync = await c.gdeploy(['sync', '--repo', r.remote, '--path', 'deploy', '--app', app, '--no-wait']);
+  assert.equal(sync.code, 0, sync.stderr);
+  assert.equal((await c.get(`deployment/${app}`))?.spec.template.spec.containers[0].image, LATEST);
+
+  const set = await c.gdeploy(['set-image', `deployment/${app}`, `${app}=${V1}`, '--commit', '--timeout', '2m']);
+  assert.equal(set.code, 0, set.stderr);
+  const after = await r.head();
+  assert.equal(await git(r.remote, 'diff', '--name-only', before, after), 'deploy/kustomization.yaml');
+  const changed = await git(r.remote, 'show', `${after}:deploy/kustomization.yaml`);
+  assert.match(changed, /^images:\n  - name: lyzhang1999\/hello-world-flask\n    newTag: v1/m);
+  assert.match(changed, /^# rendered by kubectl kustomize$/m, 'comments kept');
+  assert.equal((await c.get(`deployment/${app}`))?.spec.template.spec.containers[0].image, V1);
+});
