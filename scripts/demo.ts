@@ -107,7 +107,8 @@ function trafficDuring(sb: Sandbox) {
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'gdeploy-demo-'));
   const sb = await startSandbox({ readyDelayMs: 400 });
-  const env = { KUBECONFIG: sb.kubeconfigPath, NO_COLOR: process.env.NO_COLOR ?? '' };
+  // The identity commits are made with, as a user's git configuration would give it.
+  const env = { KUBECONFIG: sb.kubeconfigPath, NO_COLOR: process.env.NO_COLOR ?? '', GIT_AUTHOR_NAME: 'demo', GIT_AUTHOR_EMAIL: 'demo@example.com' };
   Object.assign(process.env, env);
   try {
     step('A sandbox cluster is running (in another terminal: gdeploy sandbox)');
@@ -118,6 +119,8 @@ async function main(): Promise<void> {
     await run('git', ['init', '-q', '-b', 'main', repo]);
     await git(repo, ['config', 'user.email', 'demo@example.com']);
     await git(repo, ['config', 'user.name', 'demo']);
+    // gdeploy set-image --commit pushes here: the checked-out branch follows the push.
+    await git(repo, ['config', 'receive.denyCurrentBranch', 'updateInstead']);
     writeFileSync(join(repo, 'service.yaml'), service);
     const first = await commit(repo, 'deployment.yaml', deployment(LATEST), 'Add deployment');
 
@@ -152,6 +155,10 @@ async function main(): Promise<void> {
     step('A hot fix from a laptop: gdeploy set-image (same syntax as kubectl set image), waits for the rollout');
     await gdeploy(['set-image', `deployment/${APP}`, `${APP}=${HOTFIX}`]);
     await curl(sb);
+
+    step('Git and the cluster agree again: set-image --commit writes the image into the manifest, pushes, syncs');
+    await gdeploy(['set-image', `deployment/${APP}`, `${APP}=${HOTFIX}`, '--commit']);
+    await git(repo, ['show', '--format=%s', 'HEAD']);
 
     step('What was deployed, newest first');
     await gdeploy(['history', '--app', APP]);

@@ -19,6 +19,7 @@ export interface OwningApp {
 }
 
 const GIT_ACTIONS = new Set(['sync', 'rollback', 'drift']);
+const MANUAL_ACTIONS = new Set(['set-image', 'edit']);
 
 export async function owningApps(kube: Kube, objects: KubeObject[], signal?: AbortSignal): Promise<OwningApp[]> {
   const byApp = new Map<string, OwningApp>();
@@ -44,7 +45,8 @@ export async function owningApps(kube: Kube, objects: KubeObject[], signal?: Abo
 }
 
 async function gitSource(kube: Kube, app: string, namespace: string, signal?: AbortSignal): Promise<Pick<OwningApp, 'followsGit'>> {
-  const last = (await readHistory(kube, app, namespace, signal)).revisions.at(-1);
+  // Changes by hand in between (set-image, edit) do not change where the app's manifests come from.
+  const last = (await readHistory(kube, app, namespace, signal)).revisions.findLast((r) => !MANUAL_ACTIONS.has(r.action));
   if (!last || !GIT_ACTIONS.has(last.action) || last.source === undefined) return {};
   return { followsGit: { source: last.source, branch: last.branch, ref: last.ref, path: last.path, revision: last.revision } };
 }

@@ -76,6 +76,8 @@ test("the README's demo command runs in a fresh copy of the project and tells th
     assert.match(out, /Hello, my v1 version docker images! hello-world-flask-/);
     assert.match(out, /requests, 0 failed/);
     assert.match(out, /ImagePullBackOff/);
+    assert.match(out, /\$ gdeploy set-image deployment\/hello-world-flask \S+ --commit/);
+    assert.match(out, /^committed [0-9a-f]{12} to main of /m);
     assert.match(out, /\$ gdeploy rollback [0-9a-f]{7} --app hello-world-flask/);
     assert.match(out, /\$ gdeploy history --app hello-world-flask/);
     assert.match(out, /Done: the sandbox stops/);
