@@ -88,6 +88,8 @@ test('set-image on an app that follows git warns before it writes, is recorded a
 test('edit on an app that follows git warns before it writes and is recorded with the fields it changed', { skip: SKIP_WITHOUT_KUBECTL }, async (t) => {
   const c = await cluster(t);
   const { app, sync } = await syncedApp(c, t, 'edited');
+  // An edit is refused when the object changed while it was open; a rollout in progress changes it.
+  await c.rolledOut(`deployment/${app}`);
   const dir = mkdtempSync(join(tmpdir(), 'gdeploy-editor-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const script = join(dir, 'editor.mjs');
