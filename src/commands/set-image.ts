@@ -278,8 +278,10 @@ async function commitThenSync(kube: Kube, objects: KubeObject[], req: Request, f
   const { gitopsRenderer } = await import('../gitops/render.js');
   const app = checkedApp(target.app ?? target.source.url.name);
   const render = gitopsRenderer({ app, namespace: kube.namespace, format: flags.output, watching: false });
-  const release = { prune: true, allowEmpty: false, dryRun: false, wait: flags.wait, timeout: flags.timeout, rollbackOnFailure: flags.rollbackOnFailure, concurrency: '16', lockTimeout: '1m' };
-  const parsed = { timeoutMs: req.timeoutMs, lockWaitMs: 60_000, concurrency: 16 };
+  const { DEFAULT_CONCURRENCY } = await import('../engine/pool.js');
+  // sync's defaults, with this command's wait flags.
+  const release = { prune: true, allowEmpty: false, dryRun: false, wait: flags.wait, timeout: flags.timeout, rollbackOnFailure: flags.rollbackOnFailure, concurrency: String(DEFAULT_CONCURRENCY), lockTimeout: '1m' };
+  const parsed = { timeoutMs: req.timeoutMs, lockWaitMs: 60_000, concurrency: DEFAULT_CONCURRENCY };
   try {
     return await interruptible(async (signal) => {
       const settings = { ...releaseSettings(kube, app, release, parsed, signal, (ev) => render.on(ev)), branch: target.branch, unpin: false };

@@ -198,6 +198,14 @@ export function replacedRevision(h: AppHistory): RevisionRecord | undefined {
   return h.revisions.findLast((r) => r.result === 'succeeded');
 }
 
+/** Changes made in the cluster by hand: they do not change where the app's manifests come from. */
+const MANUAL_ACTIONS: ReadonlySet<RevisionAction> = new Set(['set-image', 'edit']);
+
+/** The newest revision that deployed the app's manifests (not a set-image or edit made in between). */
+export function lastDeployment(h: AppHistory): RevisionRecord | undefined {
+  return h.revisions.findLast((r) => !MANUAL_ACTIONS.has(r.action));
+}
+
 /**
  * The newest revision that succeeded, other than `exceptSha` (the one deployed
  * now) and from `source` when given: what `rollback` with no argument goes to.

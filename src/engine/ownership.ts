@@ -4,9 +4,9 @@
 // back, and to record the change in that app's history.
 import type { Kube, KubeObject } from '../kube/types.js';
 import { keyOf, refOf } from './changeset.js';
-import { readHistory, recordRevision, type RevisionRecord, type RevisionResult } from './history.js';
+import { historyFrom, lastDeployment, recordRevision, type AppHistory, type RevisionRecord, type RevisionResult } from './history.js';
 import { subjectOf } from './changeset.js';
-import { APP_LABEL, readInventory } from './inventory.js';
+import { APP_LABEL, inventoryFromConfigMap, inventoryRef } from './inventory.js';
 
 export interface OwningApp {
   app: string;
@@ -19,7 +19,6 @@ export interface OwningApp {
 }
 
 const GIT_ACTIONS = new Set(['sync', 'rollback', 'drift']);
-const MANUAL_ACTIONS = new Set(['set-image', 'edit']);
 
 export async function owningApps(kube: Kube, objects: KubeObject[], signal?: AbortSignal): Promise<OwningApp[]> {
   const byApp = new Map<string, OwningApp>();
@@ -31,9 +30,10 @@ export async function owningApps(kube: Kube, objects: KubeObject[], signal?: Abo
     for (const namespace of new Set([obj.metadata.namespace ?? kube.namespace, kube.namespace])) {
       const key = `${namespace}/${app}`;
       if (!listed.has(key)) {
-        const inventory = await readInventory(kube, app, namespace, signal);
-        listed.set(key, new Set(inventory?.objects.map(keyOf) ?? []));
-        if (inventory) byApp.set(key, { app, namespace, objects: [], ...(await gitSource(kube, app, namespace, signal)) });
+        // Inventory and history are keys of one ConfigMap: one read for both.
+        const record = await kube.find(inventoryRef(app, namespace), { signal });
+        listed.set(key, new Set(record ? inventoryFromConfigMap(record, app, namespace).objects.map(keyOf) : []));
+        if (record) byApp.set(key, { app, namespace, objects: [], ...gitSource(historyFrom(record)) });
       }
       if (listed.get(key)!.has(keyOf(refOf(obj)))) {
         byApp.get(key)!.objects.push(obj);
@@ -44,9 +44,8 @@ export async function owningApps(kube: Kube, objects: KubeObject[], signal?: Abo
   return [...byApp.values()].filter((o) => o.objects.length > 0);
 }
 
-async function gitSource(kube: Kube, app: string, namespace: string, signal?: AbortSignal): Promise<Pick<OwningApp, 'followsGit'>> {
-  // Changes by hand in between (set-image, edit) do not change where the app's manifests come from.
-  const last = (await readHistory(kube, app, namespace, signal)).revisions.findLast((r) => !MANUAL_ACTIONS.has(r.action));
+function gitSource(history: AppHistory): Pick<OwningApp, 'followsGit'> {
+  const last = lastDeployment(history);
   if (!last || !GIT_ACTIONS.has(last.action) || last.source === undefined) return {};
   return { followsGit: { source: last.source, branch: last.branch, ref: last.ref, path: last.path, revision: last.revision } };
 }

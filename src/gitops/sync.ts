@@ -7,6 +7,7 @@ import { driftedFields, type DriftedField } from '../engine/drift.js';
 import type { DriftedObject } from './events.js';
 import {
   clearPin,
+  lastDeployment,
   readHistory,
   recordRevision,
   replacedRevision,
@@ -111,8 +112,8 @@ export async function deployAndRecord(
   record: { action: RevisionAction; cache?: ObjectCache; extra?: Partial<RevisionRecord>; pin?: PinChange },
 ): Promise<{ outcome: ReleaseOutcome; record?: RevisionRecord }> {
   const { action, cache, extra = {}, pin = 'keep' } = record;
-  // The last revision that came from git: a set-image in between is drift from it, not a deploy of its own.
-  const last = history.revisions.findLast((r) => r.action !== 'set-image' && r.action !== 'edit');
+  // The last deploy of the manifests: a set-image or edit in between is drift from it, not a deploy of its own.
+  const last = lastDeployment(history);
   // The same commit from the same place again: a sync pass that only checks for drift.
   const again = action === 'sync' && last?.sha === target.sha && last.source === source.url.display && last.path === source.path;
   const deployed = again && last?.result === 'succeeded';

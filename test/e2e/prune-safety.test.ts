@@ -182,6 +182,15 @@ ${versions
 const widget = (group: string, version: string, name: string, ns?: string): string =>
   `apiVersion: ${group}/${version}\nkind: Widget\nmetadata:\n  name: ${name}\n${ns ? `  namespace: ${ns}\n` : ''}spec:\n  size: 3\n`;
 
+/** An app of a CRD of the test's own group and one custom resource of it, applied. */
+async function crdApp(prefix: string, widgetName: string): Promise<{ group: string; app: string; dir: string }> {
+  const group = c.group();
+  const app = unique(prefix);
+  const dir = manifests(hooks, app, { 'crd.yaml': crd(group, [{ name: 'v1', served: true, storage: true }]), 'widget.yaml': widget(group, 'v1', widgetName) });
+  await ok(['apply', '-f', dir, '--no-wait']);
+  return { group, app, dir };
+}
+
 test('a custom resource whose CRD moves to a new version is neither created again nor orphaned, and is pruned', { skip }, async (t) => {
   await use(t);
   const group = c.group();
@@ -217,10 +226,7 @@ test('a custom resource whose CRD moves to a new version is neither created agai
 
 test('an inventory entry whose kind the cluster no longer serves is reported, not dropped silently', { skip }, async (t) => {
   await use(t);
-  const group = c.group();
-  const app = unique('crdgone');
-  const dir = manifests(hooks, app, { 'crd.yaml': crd(group, [{ name: 'v1', served: true, storage: true }]), 'widget.yaml': widget(group, 'v1', 'gear') });
-  await ok(['apply', '-f', dir, '--no-wait']);
+  const { group, app, dir } = await crdApp('crdgone', 'gear');
   // Someone else deletes the CRD (and with it every Widget).
   assert.equal((await c.kubectl(['delete', 'crd', `widgets.${group}`, '--wait=true'])).code, 0);
   write(dir, { 'crd.yaml': null, 'widget.yaml': null, 'other.yaml': configMap(unique('other'), { a: '1' }) });
@@ -231,10 +237,7 @@ test('an inventory entry whose kind the cluster no longer serves is reported, no
 
 test('a CRD is not pruned while custom resources of it exist that the run does not delete', { skip }, async (t) => {
   await use(t);
-  const group = c.group();
-  const app = unique('crdkeep');
-  const dir = manifests(hooks, app, { 'crd.yaml': crd(group, [{ name: 'v1', served: true, storage: true }]), 'widget.yaml': widget(group, 'v1', 'mine') });
-  await ok(['apply', '-f', dir, '--no-wait']);
+  const { group, dir } = await crdApp('crdkeep', 'mine');
   assert.equal((await c.kubectl(['apply', '-f', '-'], widget(group, 'v1', 'theirs', c.ns))).code, 0);
 
   write(dir, { 'crd.yaml': null, 'widget.yaml': null, 'other.yaml': configMap(unique('other'), { a: '1' }) });
