@@ -1,11 +1,9 @@
 import { Command } from 'commander';
-import { addApplyOptions, allowEmptyOption, addFileOptions, addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
+import { addApplyOptions, allowEmptyOption, addFileOptions, addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat, lockTimeoutOption } from './shared.js';
 import { ExitCode, GdeployError, assertValid, errorMessage } from '../engine/errors.js';
-import type { DeployResult } from '../engine/types.js';
-import type { RevisionResult } from '../engine/history.js';
+import type { ReleaseOutcome } from '../engine/release.js';
 import type { AppLock } from '../engine/lock.js';
 import type { Kube, KubeObject } from '../kube/types.js';
-import type { RolloutResult } from '../rollout/index.js';
 import { log } from '../ui/log.js';
 
 interface ApplyFlags {
@@ -43,7 +41,7 @@ export function applyCommand(): Command {
   return cmd
     .option('--prune', "delete objects of the app's inventory that are no longer in the manifests", false)
     .addOption(allowEmptyOption())
-    .option('--lock-timeout <duration>', 'how long to wait for another operation on the app to finish', '1m')
+    .addOption(lockTimeoutOption())
     .addOption(outputOption())
     .addHelpText('after', EXAMPLES)
     .action(runAction(async (flags: ApplyFlags, self: Command) => runApply(flags, self)));
@@ -79,8 +77,10 @@ async function applyLocked(
   parsed: { timeoutMs: number; lockWaitMs: number; concurrency: number },
   interrupt: AbortSignal,
 ): Promise<number> {
-  const { deploy } = await import('../engine/deploy.js');
+  const { release } = await import('../engine/release.js');
+  const { interruptedSummary } = await import('../engine/halt.js');
   const { printChangeSet, deployProgress } = await import('../ui/changeset.js');
+  const { followRollouts, rolloutError } = await import('../ui/progress.js');
   const { acquireAppLock, untilLost } = await import('../engine/lock.js');
   let lock: AppLock | undefined;
   try {
@@ -96,7 +96,11 @@ async function applyLocked(
       });
     }
     const progress = await deployProgress(objects.length);
-    const result = await deploy(kube, {
+    const follow = { timeoutMs: parsed.timeoutMs, signal: interrupt, output: flags.output, namespace: kube.namespace };
+    // A rollout that did not finish, as the command reports it (and history records it).
+    const rolloutFailure = (o: ReleaseOutcome): GdeployError | undefined =>
+      o.rollout && o.rollout.outcome !== 'done' ? rolloutError(o.rollout, kube.namespace, o.putBack?.rollout) : undefined;
+    const outcome = await release(kube, {
       objects,
       app,
       namespace: kube.namespace,
@@ -104,79 +108,48 @@ async function applyLocked(
       prune: flags.prune,
       dryRun: flags.dryRun,
       wait: flags.wait,
+      timeoutMs: parsed.timeoutMs,
       forceConflicts: flags.forceConflicts,
       concurrency: parsed.concurrency,
       halt: untilLost(lock, interrupt),
-      onEvent: (ev) => progress.onEvent(ev),
+      rollbackOnFailure: flags.rollbackOnFailure,
+      onEvent: (ev) => {
+        if (ev.type !== 'deployed') return progress.onEvent(ev);
+        progress.stop();
+        const errors = ev.result.errors.map((e) => e.message);
+        printChangeSet(ev.result.changeSet, { app, namespace: kube.namespace, dryRun: ev.result.dryRun, errors, format: flags.output });
+        if (ev.result.interrupted) log.info(interruptedSummary(ev.result.changeSet, ev.result.interrupted));
+      },
+      follow: (workloads, phase) => {
+        if (phase === 'put back' && flags.output === 'table') log.info('rolling back: putting back what this apply replaced');
+        return followRollouts(kube, workloads, follow);
+      },
+      record: (o) => record(kube, app, o, flags, rolloutFailure(o)?.message ?? o.reason),
     }).finally(() => progress.stop());
-    const errors = result.errors.map((e) => e.message);
-    printChangeSet(result.changeSet, { app, namespace: kube.namespace, dryRun: result.dryRun, errors, format: flags.output });
-    if (result.interrupted) {
-      const { interruptedSummary, interruptedReason } = await import('../engine/halt.js');
-      log.info(interruptedSummary(result.changeSet, result.interrupted));
-      if (!flags.dryRun) await record(kube, app, result, 'interrupted', flags, interruptedReason(result.changeSet, result.interrupted, errors));
-      // interruptible() turns this into 130 or 143.
-      return ExitCode.ERROR;
-    }
-    if (result.dryRun) return errors.length > 0 ? ExitCode.ERROR : ExitCode.OK;
-    if (errors.length > 0) {
-      await record(kube, app, result, 'failed', flags, errors[0]);
-      return ExitCode.ERROR;
-    }
-    const failure = flags.wait ? await waitForRollouts(kube, result, parsed.timeoutMs, flags, interrupt) : undefined;
-    const outcome = interrupt.aborted ? 'interrupted' : failure?.rolledBack ? 'rolled back' : failure ? 'failed' : 'succeeded';
-    await record(kube, app, result, outcome, flags, failure?.error.message);
-    if (failure) throw failure.error;
-    return ExitCode.OK;
+    for (const e of outcome.putBack?.errors ?? []) log.error(e.message);
+    const failure = rolloutFailure(outcome);
+    if (failure) throw failure;
+    if (outcome.result === 'succeeded') return ExitCode.OK;
+    // The change set said what failed in the deploy; a wait that could not go on says why here
+    // (interrupted: interruptible() turns it into 130 or 143).
+    if (outcome.deploy.errors.length > 0 || outcome.deploy.interrupted) return ExitCode.ERROR;
+    throw new GdeployError(outcome.reason ?? 'the release did not finish');
   } finally {
     await lock?.release().catch((err) => log.warn(`cannot release the lock of app ${app}: ${errorMessage(err)}`));
   }
 }
 
-interface RolloutFailure {
-  error: GdeployError;
-  rolledBack: boolean;
-}
-
-/** Follows what the deploy changed; on failure, with --rollback-on-failure, puts back what it replaced. */
-async function waitForRollouts(kube: Kube, result: DeployResult, timeoutMs: number, flags: ApplyFlags, signal: AbortSignal): Promise<RolloutFailure | undefined> {
-  if (result.changedWorkloads.length === 0) return undefined;
-  const { followRollouts, rolloutError } = await import('../ui/progress.js');
-  const follow = { timeoutMs, signal, output: flags.output, namespace: kube.namespace };
-  let rollout: RolloutResult;
-  try {
-    rollout = await followRollouts(kube, result.changedWorkloads, follow);
-  } catch (err) {
-    if (signal.aborted) return { error: new GdeployError('interrupted while waiting for rollouts'), rolledBack: false };
-    throw err;
-  }
-  if (rollout.outcome === 'done') return undefined;
-  if (!flags.rollbackOnFailure) return { error: rolloutError(rollout, kube.namespace), rolledBack: false };
-  if (flags.output === 'table') log.info('rolling back: putting back what this apply replaced');
-  const { revert } = await import('../engine/revert.js');
-  const back = await revert(kube, result.changeSet.changes);
-  for (const e of back.errors) log.error(e.message);
-  const restored = await followRollouts(kube, back.workloads, follow);
-  return { error: rolloutError(rollout, kube.namespace, restored), rolledBack: true };
-}
-
 /** One history entry per apply that changed something or failed (an apply that found nothing to do leaves no trace). */
-async function record(
-  kube: Kube,
-  app: string,
-  result: DeployResult,
-  outcome: RevisionResult,
-  flags: ApplyFlags,
-  reason?: string,
-): Promise<void> {
+async function record(kube: Kube, app: string, outcome: ReleaseOutcome, flags: ApplyFlags, reason?: string): Promise<void> {
   const { hasChanges } = await import('../engine/changeset.js');
-  if (outcome === 'succeeded' && !hasChanges(result.changeSet)) return;
+  const { changeSet } = outcome.deploy;
+  if (outcome.result === 'succeeded' && !hasChanges(changeSet)) return;
   const { recordRevision, inventorySubjects } = await import('../engine/history.js');
-  const applied = result.changeSet.changes.filter((c) => c.action !== 'pruned' && c.action !== 'failed' && c.action !== 'skipped');
+  const applied = changeSet.changes.filter((c) => c.action !== 'pruned' && c.action !== 'failed' && c.action !== 'skipped');
   try {
     await recordRevision(kube, app, kube.namespace, {
       action: 'apply',
-      result: outcome,
+      result: outcome.result,
       source: flags.filename.join(','),
       inventory: inventorySubjects(applied.map((c) => c.ref)),
       ...(reason ? { reason: reason.split('\n')[0] } : {}),

@@ -1,14 +1,14 @@
 // gdeploy edit: kubectl edit, then the rollout wait. The live object opens in
-// the user's editor; saving applies it as an update (PUT) guarded by the
-// resourceVersion it was read at, so a concurrent change is never overwritten.
+// the user's editor; what is saved is checked by a server dry run (reopening
+// with the error on top), then released through the engine as an update (PUT)
+// guarded by the resourceVersion it was read at, so a concurrent change is
+// never overwritten.
 import { Command, Option } from 'commander';
-import { addWaitOptions, globalsOf, runAction } from './shared.js';
+import { addWaitOptions, globalsOf, lockTimeoutOption, runAction } from './shared.js';
 import { addFileOption, failureGraceOption, waitDurations } from './set-image.js';
 import { ExitCode, GdeployError, assertValid, errorMessage } from '../engine/errors.js';
 import type { Kube, KubeObject } from '../kube/types.js';
 import type { EditFormat } from '../ui/edit-buffer.js';
-import type { OwningApp } from '../engine/ownership.js';
-import type { RevisionResult } from '../engine/history.js';
 import { log } from '../ui/log.js';
 
 interface EditFlags {
@@ -18,6 +18,7 @@ interface EditFlags {
   wait: boolean;
   timeout: string;
   failureGrace: string;
+  lockTimeout: string;
   rollbackOnFailure: boolean;
 }
 
@@ -45,6 +46,7 @@ export function editCommand(): Command {
   return cmd
     .addOption(new Option('-o, --output <format>', 'format to edit in').choices(['yaml', 'json']).default('yaml'))
     .addOption(failureGraceOption())
+    .addOption(lockTimeoutOption())
     .addHelpText('after', EXAMPLES)
     .action(runAction(async (resources: string[], flags: EditFlags, self: Command) => runEdit(resources, flags, self)));
 }
@@ -62,42 +64,62 @@ async function runEdit(resources: string[], flags: EditFlags, self: Command): Pr
   try {
     const { selectObjects } = await import('../engine/select.js');
     const objects = await selectObjects(kube, resources, flags);
-    const { owningApps, notInGitMessage } = await import('../engine/ownership.js');
-    const owners = await owningApps(kube, objects);
-    // Said just before the write (after the editor closed, where it can be read): git will take the change back.
-    const warned = new Set<OwningApp>();
-    const beforeWrite = (live: KubeObject): void => {
-      const o = owners.find((x) => x.objects.includes(live));
-      if (o?.followsGit && !warned.has(o)) log.warn(notInGitMessage(o, [live]));
-      if (o) warned.add(o);
-    };
     const edited: Edited[] = [];
     for (const live of objects) {
-      const e = await editOne(kube, live, flags.output, beforeWrite);
+      const e = await editOne(kube, live, flags.output);
       if (e) edited.push(e);
     }
     if (edited.length === 0) {
       log.info('Edit cancelled, no changes made.');
       return ExitCode.OK;
     }
-    const record = (result: RevisionResult, reason?: string) => recordEdits(kube, owners, edited, result, reason);
-    if (!flags.wait) return await record('succeeded').then(() => ExitCode.OK);
-    const { catchInterrupts } = await import('../gitops/interrupt.js');
-    // Ctrl-C stops the waiting only; the rollout goes on in the cluster.
-    const interrupt = catchInterrupts();
-    try {
-      const code = await waitForEdits(kube, edited, { ...durations, rollbackOnFailure: flags.rollbackOnFailure, signal: interrupt.signal });
-      await record('succeeded');
-      return code;
-    } catch (err) {
-      const code = interrupt.exitCode();
-      await record(code !== undefined ? 'interrupted' : flags.rollbackOnFailure ? 'rolled back' : 'failed', errorMessage(err));
-      if (code === undefined) throw err;
-      log.error('interrupted while waiting for the rollout; it goes on in the cluster');
-      return code;
-    } finally {
-      interrupt.dispose();
+    const { owningApps, notInGitMessage } = await import('../engine/ownership.js');
+    const { driftedFields } = await import('../engine/drift.js');
+    const { kubectlName, refOf, subjectOf } = await import('../engine/changeset.js');
+    const { isConflict } = await import('../kube/errors.js');
+    const { releaseByHand, exitOf } = await import('./hand-release.js');
+    const owners = await owningApps(kube, edited.map((e) => e.before));
+    // Said just before the write (after the editor closed, where it can be read): git will take the change back.
+    for (const o of owners) if (o.followsGit) log.warn(notInGitMessage(o));
+    const { saveEdit } = await import('../ui/editor.js');
+    const keep = (e: Edited): Promise<string> => saveEdit(`${e.before.kind.toLowerCase()}-${e.before.metadata.name}.${flags.output}`, e.text);
+    const keepAll = async (why: string): Promise<GdeployError> => {
+      const files = await Promise.all(edited.map(keep));
+      return new GdeployError(`${why}\n${files.map((f) => `Your edit is saved in ${f}`).join('\n')}`);
+    };
+    const h = await releaseByHand(kube, {
+      action: 'edit',
+      objects: edited.map((e) => e.edited),
+      write: 'update',
+      fieldManager: FIELD_MANAGER,
+      owners,
+      dryRun: false,
+      wait: flags.wait,
+      ...durations,
+      rollbackOnFailure: flags.rollbackOnFailure,
+      output: 'table',
+      describe: (c) => `${c.ref.name}: ${driftedFields(c).map((f) => `${f.path}: ${f.live ?? '(none)'} -> ${f.desired ?? '(none)'}`).join('; ')}`,
+      onDeployed: (result) => {
+        for (const c of result.changeSet.changes) if (c.action === 'configured' || c.action === 'unchanged') log.result(`${kubectlName(c.ref)} edited`);
+      },
+    }).catch(async (err: unknown) => {
+      // Not written (the app is locked by someone else, the cluster cannot be reached...): the edit is not lost.
+      const kept = await keepAll(errorMessage(err));
+      throw err instanceof GdeployError ? new GdeployError(kept.message, { exitCode: err.exitCode, hint: err.hint }) : kept;
+    });
+    // A write refused after the editor closed (someone changed the object since, or the server): the edit is not lost.
+    const refused = h.outcome.deploy.errors;
+    if (refused.length > 0) {
+      const lines: string[] = [];
+      for (const err of refused) {
+        const e = edited.find((x) => err.subject === subjectOf(refOf(x.before)));
+        const file = e ? await keep(e) : undefined;
+        const why = isConflict(err.cause) ? `${err.subject} was changed by someone else while you edited it; nothing was overwritten.` : err.message;
+        lines.push(file ? `${why}\nYour edit is saved in ${file}` : why);
+      }
+      throw new GdeployError(lines.join('\n'));
     }
+    return exitOf(h);
   } finally {
     kube.close();
   }
@@ -105,41 +127,25 @@ async function runEdit(resources: string[], flags: EditFlags, self: Command): Pr
 
 interface Edited {
   before: KubeObject;
-  after: KubeObject;
-}
-
-/** One revision per app whose objects were edited: the fields that changed, old and new. */
-async function recordEdits(kube: Kube, owners: OwningApp[], edited: Edited[], result: RevisionResult, reason?: string): Promise<void> {
-  const { recordManualChange } = await import('../engine/ownership.js');
-  const { driftedFields } = await import('../engine/drift.js');
-  const { refOf, subjectOf } = await import('../engine/changeset.js');
-  for (const o of owners) {
-    const mine = edited.filter((e) => o.objects.includes(e.before));
-    if (mine.length === 0) continue;
-    const what = mine
-      .map((e) => {
-        const ref = refOf(e.before);
-        const fields = driftedFields({ ref, subject: subjectOf(ref), action: 'configured', before: e.before, after: e.after });
-        return `${ref.name}: ${fields.map((f) => `${f.path}: ${f.live ?? '(none)'} -> ${f.desired ?? '(none)'}`).join('; ')}`;
-      })
-      .join('; ');
-    await recordManualChange(kube, o, { action: 'edit', result, what, reason, objects: mine.map((e) => e.before) }).catch((err) =>
-      log.warn(`cannot record the edit in the history of app ${o.app}: ${errorMessage(err)}`),
-    );
-  }
+  /** The object as saved, to be written as an update. */
+  edited: KubeObject;
+  /** What the user saved, to keep in a file if the write is refused. */
+  text: string;
 }
 
 /**
- * One object through the editor until it saves, is cancelled, or fails for a
- * reason editing again cannot fix. Returns undefined when cancelled.
+ * One object through the editor until what is saved passes a server dry run,
+ * is cancelled, or fails for a reason editing again cannot fix. Returns
+ * undefined when cancelled.
  */
-async function editOne(kube: Kube, live: KubeObject, format: EditFormat, beforeWrite: (live: KubeObject) => void): Promise<Edited | undefined> {
+async function editOne(kube: Kube, live: KubeObject, format: EditFormat): Promise<Edited | undefined> {
   const { buffer, parseBody, renderObject, stripHeader } = await import('../ui/edit-buffer.js');
   const { privateDir, runEditor, writePrivate } = await import('../ui/editor.js');
   const { readFile } = await import('node:fs/promises');
   const { join } = await import('node:path');
-  const { kubectlName, refOf, subjectOf } = await import('../engine/changeset.js');
+  const { refOf, subjectOf } = await import('../engine/changeset.js');
   const { deepEqual } = await import('../engine/normalize.js');
+  const { plan } = await import('../engine/plan.js');
   const { isConflict, isInvalid, KubeError } = await import('../kube/errors.js');
 
   const ref = refOf(live);
@@ -181,22 +187,17 @@ async function editOne(kube: Kube, live: KubeObject, format: EditFormat, beforeW
       }
       // The version we showed, whatever the text says: an update must not win over a change made since.
       edited.metadata.resourceVersion = live.metadata.resourceVersion;
-      beforeWrite(live);
-      try {
-        const after = await kube.update(edited, { fieldManager: FIELD_MANAGER });
-        log.result(`${kubectlName(ref)} edited`);
-        return { before: live, after: { ...after, apiVersion: after.apiVersion || live.apiVersion, kind: after.kind || live.kind } };
-      } catch (err) {
-        if (isInvalid(err)) {
-          const causes = err instanceof KubeError ? err.causes.map((c) => `  * ${c.field ? `${c.field}: ` : ''}${c.message ?? c.reason ?? ''}`) : [];
-          errors = [`${subject} is invalid:`, errorMessage(err), ...causes];
-          continue;
-        }
-        if (isConflict(err)) {
-          throw keepEdit(`${subject} was changed by someone else while you edited it; nothing was overwritten.`);
-        }
-        throw keepEdit(`${subject} could not be saved: ${errorMessage(err)}`);
+      // Checked by the server as the update it will be, without writing it.
+      const checked = await plan(kube, { objects: [edited], kind: 'edits', write: 'update', fieldManager: FIELD_MANAGER, app: '', namespace: live.metadata.namespace ?? kube.namespace });
+      const refusal = checked.errors[0]?.cause ?? checked.errors[0]?.message;
+      if (refusal === undefined) return { before: live, edited, text: body };
+      if (isInvalid(refusal)) {
+        const causes = refusal instanceof KubeError ? refusal.causes.map((c) => `  * ${c.field ? `${c.field}: ` : ''}${c.message ?? c.reason ?? ''}`) : [];
+        errors = [`${subject} is invalid:`, errorMessage(refusal), ...causes];
+        continue;
       }
+      if (isConflict(refusal)) throw keepEdit(`${subject} was changed by someone else while you edited it; nothing was overwritten.`);
+      throw keepEdit(`${subject} could not be saved: ${errorMessage(refusal)}`);
     }
   } finally {
     if (!keep) await dir.remove();
@@ -218,39 +219,4 @@ function identityChanges(live: KubeObject, edited: KubeObject): string[] {
   if (edited.metadata?.name !== live.metadata.name) changed.push('name');
   if ((edited.metadata?.namespace ?? live.metadata.namespace) !== live.metadata.namespace) changed.push('namespace');
   return changed;
-}
-
-interface WaitSettings {
-  timeoutMs: number;
-  failureGraceMs: number;
-  rollbackOnFailure: boolean;
-  signal: AbortSignal;
-}
-
-/** Waits for the rollouts the edits started (a changed pod template bumps the generation). */
-async function waitForEdits(kube: Kube, edited: Edited[], s: WaitSettings): Promise<number> {
-  const { isWatchedKind } = await import('../rollout/index.js');
-  const started = edited.filter(
-    (e) => isWatchedKind(e.after.kind) && (e.after.metadata.generation ?? 0) > (e.before.metadata.generation ?? 0),
-  );
-  if (started.length === 0) return ExitCode.OK;
-  const { followRollouts, rolloutError } = await import('../ui/progress.js');
-  const { refOf } = await import('../engine/changeset.js');
-  const follow = { timeoutMs: s.timeoutMs, failureGraceMs: s.failureGraceMs, signal: s.signal, output: 'table' as const, namespace: kube.namespace };
-  const targets = started.map((e) => ({ ref: refOf(e.after), generation: e.after.metadata.generation }));
-  const result = await followRollouts(kube, targets, follow);
-  if (result.outcome === 'done') return ExitCode.OK;
-  if (!s.rollbackOnFailure) throw rolloutError(result, kube.namespace);
-
-  log.info('rolling back: putting the objects back as they were before the edit');
-  const restoredTargets = [];
-  for (const e of started) {
-    const current = await kube.get(refOf(e.after));
-    const previous = forEditing(e.before);
-    previous.metadata.resourceVersion = current.metadata.resourceVersion;
-    const back = await kube.update(previous, { fieldManager: FIELD_MANAGER });
-    restoredTargets.push({ ref: refOf(e.after), generation: back.metadata.generation });
-  }
-  const restored = await followRollouts(kube, restoredTargets, follow);
-  throw rolloutError(result, kube.namespace, restored);
 }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { allowEmptyOption, concurrencyOption, addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
+import { allowEmptyOption, concurrencyOption, addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat, lockTimeoutOption } from './shared.js';
 import { assertValid } from '../engine/errors.js';
 import { log } from '../ui/log.js';
 import type { ReleaseFlags } from '../gitops/command.js';
@@ -42,7 +42,7 @@ export function rollbackCommand(): Command {
     .addOption(concurrencyOption());
   addWaitOptions(cmd);
   return cmd
-    .option('--lock-timeout <duration>', 'how long to wait for another operation on the app to finish', '1m')
+    .addOption(lockTimeoutOption())
     .option('--cache-dir <dir>', 'where repositories are mirrored (default: $XDG_CACHE_HOME/gdeploy, else ~/.cache/gdeploy)')
     .addOption(outputOption())
     .addHelpText('after', EXAMPLES)

@@ -1,14 +1,13 @@
-// gdeploy set-image: `kubectl set image` through server-side apply (field
-// manager gdeploy, on top of what gdeploy already owns), then the rollout wait.
+// gdeploy set-image: `kubectl set image` as a release of the engine: server-side
+// apply of the new images (field manager gdeploy, on top of what gdeploy
+// already owns), the rollout wait, the put back on failure and the app's
+// history, as every other write.
 import { Command, Option } from 'commander';
-import { addWaitOptions, durationFlag, globalsOf, outputOption, runAction, type OutputFormat } from './shared.js';
-import { ExitCode, GdeployError, assertValid, errorMessage } from '../engine/errors.js';
+import { addWaitOptions, durationFlag, globalsOf, lockTimeoutOption, outputOption, runAction, type OutputFormat } from './shared.js';
+import { ExitCode, GdeployError, assertValid } from '../engine/errors.js';
 import { containerNames, hasPodTemplate, imageReferenceProblem, resolveImageChanges, type ImageChange } from '../engine/images.js';
-import type { Change } from '../engine/changeset.js';
 import { labelSelectorProblem } from '../engine/label-selector.js';
 import type { Kube, KubeObject } from '../kube/types.js';
-import type { OwningApp } from '../engine/ownership.js';
-import type { RolloutResult } from '../rollout/index.js';
 import { log } from '../ui/log.js';
 
 interface SetImageFlags {
@@ -20,6 +19,7 @@ interface SetImageFlags {
   wait: boolean;
   timeout: string;
   failureGrace: string;
+  lockTimeout: string;
   rollbackOnFailure: boolean;
   output: OutputFormat;
   commit?: boolean;
@@ -63,6 +63,7 @@ export function setImageCommand(): Command {
     .option('--no-sync', 'with --commit: stop after the push (a reconciler deploys it)')
     .option('--cache-dir <dir>', 'with --commit: where repositories are mirrored (default: $XDG_CACHE_HOME/gdeploy, else ~/.cache/gdeploy)')
     .addOption(failureGraceOption())
+    .addOption(lockTimeoutOption())
     .addOption(outputOption())
     .addHelpText('after', EXAMPLES)
     .action(runAction(async (args: string[], flags: SetImageFlags, self: Command) => runSetImage(args, flags, self)));
@@ -87,11 +88,15 @@ export function failureGraceOption(): Option {
   ).default('5s');
 }
 
-/** --timeout and --failure-grace in milliseconds; problems with them are appended. */
-export function waitDurations(flags: { timeout: string; failureGrace: string }, problems: string[]): { timeoutMs: number; failureGraceMs: number } {
+/** --timeout, --failure-grace and --lock-timeout in milliseconds; problems with them are appended. */
+export function waitDurations(
+  flags: { timeout: string; failureGrace: string; lockTimeout: string },
+  problems: string[],
+): { timeoutMs: number; failureGraceMs: number; lockWaitMs: number } {
   return {
     timeoutMs: durationFlag('--timeout', flags.timeout, problems),
     failureGraceMs: durationFlag('--failure-grace', flags.failureGrace, problems),
+    lockWaitMs: durationFlag('--lock-timeout', flags.lockTimeout, problems),
   };
 }
 
@@ -100,6 +105,7 @@ interface Request {
   images: Map<string, string>;
   timeoutMs: number;
   failureGraceMs: number;
+  lockWaitMs: number;
 }
 
 /** Every problem with the arguments, found before any request (kubectl's Validate). */
@@ -172,83 +178,54 @@ async function run(kube: Kube, req: Request, flags: SetImageFlags): Promise<numb
   if (flags.commit) return commitThenSync(kube, objects, req, flags);
   // Same image already: nothing to apply, and kubectl prints nothing for it either.
   const planned = planChanges(objects, req.images).filter((p) => p.changes.length > 0);
+  if (planned.length === 0) {
+    if (flags.output !== 'table') (await import('../ui/progress.js')).printImageUpdate(flags.output, { dryRun: flags.dryRun, planned });
+    return ExitCode.OK;
+  }
   const { owningApps, notInGitMessage } = await import('../engine/ownership.js');
-  const owners = planned.length > 0 ? await owningApps(kube, planned.map((p) => p.live)) : [];
+  const { imageApplyBody } = await import('../engine/images.js');
+  const { DEFAULT_FIELD_MANAGER } = await import('../engine/write.js');
+  const { keyOf, kubectlName, refOf } = await import('../engine/changeset.js');
+  const { renderChangeDiff } = await import('../ui/diff.js');
+  const { releaseByHand, exitOf } = await import('./hand-release.js');
+  const owners = await owningApps(kube, planned.map((p) => p.live));
   // Said before the write: an app that follows git gets this change taken back by its next sync.
   for (const o of owners) if (o.followsGit) log.warn(notInGitMessage(o));
-  const applied = await applyAll(kube, planned, flags);
-
-  let rollout: RolloutResult | undefined;
-  let failure: GdeployError | undefined;
-  if (flags.wait && !flags.dryRun && applied.length > 0) {
-    const { catchInterrupts } = await import('../gitops/interrupt.js');
-    // Ctrl-C stops the waiting only; the rollout goes on in the cluster.
-    const interrupt = catchInterrupts();
-    try {
-      ({ rollout, failure } = await waitForRollouts(kube, applied, planned, req, flags, interrupt.signal));
-    } catch (err) {
-      const code = interrupt.exitCode();
-      if (code === undefined) throw err;
-      log.error('interrupted while waiting for the rollout; it goes on in the cluster');
-      return code;
-    } finally {
-      interrupt.dispose();
-    }
-  }
-  if (!flags.dryRun && applied.length > 0) await recordInHistory(kube, owners, planned, failure, flags.rollbackOnFailure);
-  if (flags.output !== 'table') {
+  const byKey = new Map(planned.map((p) => [keyOf(refOf(p.live)), p]));
+  const h = await releaseByHand(kube, {
+    action: 'set-image',
+    // Server-side apply of what gdeploy owns already, with the new images: nothing else changes hands.
+    objects: planned.map((p) => imageApplyBody(p.live, p.changes, DEFAULT_FIELD_MANAGER)),
+    write: 'apply',
+    fieldManager: DEFAULT_FIELD_MANAGER,
+    owners,
+    dryRun: flags.dryRun,
+    wait: flags.wait,
+    timeoutMs: req.timeoutMs,
+    failureGraceMs: req.failureGraceMs,
+    lockWaitMs: req.lockWaitMs,
+    rollbackOnFailure: flags.rollbackOnFailure,
+    output: flags.output,
+    describe: (c) => (byKey.get(keyOf(c.ref))?.changes ?? []).map((i) => `${i.container}: ${i.from} -> ${i.to}`).join('; '),
+    onDeployed: (result) => {
+      if (flags.output !== 'table') return;
+      // kubectl's line for each object, and the diff with --dry-run.
+      for (const c of result.changeSet.changes) {
+        if (c.action === 'failed' || c.action === 'skipped') continue;
+        const diff = flags.dryRun ? renderChangeDiff(c) : '';
+        if (diff) log.result(diff);
+        log.result(`${kubectlName(c.ref)} image updated${flags.dryRun ? ' (server dry run)' : ''}`);
+      }
+    },
+  });
+  if (flags.output !== 'table' && h.interrupted === undefined) {
     const { printImageUpdate } = await import('../ui/progress.js');
     const apps = owners.map((o) => ({ app: o.app, namespace: o.namespace, inGit: !o.followsGit, ...(o.followsGit ? { followsGit: o.followsGit } : {}) }));
-    printImageUpdate(flags.output, { dryRun: flags.dryRun, planned, rollout, error: failure?.message, apps });
-    if (failure) log.error(failure.message);
-    return failure?.exitCode ?? ExitCode.OK;
+    printImageUpdate(flags.output, { dryRun: flags.dryRun, planned, rollout: h.outcome.rollout, error: h.failure?.message, apps });
+    if (h.failure) log.error(h.failure.message);
+    return h.failure?.exitCode ?? ExitCode.OK;
   }
-  if (failure) throw failure;
-  return ExitCode.OK;
-}
-
-/** Applies each object's image changes, printing kubectl's line for each (and the diff with --dry-run). */
-async function applyAll(kube: Kube, planned: Planned[], flags: SetImageFlags): Promise<Change[]> {
-  const { setImages } = await import('../engine/set-images.js');
-  const { kubectlName } = await import('../engine/changeset.js');
-  const { renderChangeDiff } = await import('../ui/diff.js');
-  const applied: Change[] = [];
-  for (const p of planned) {
-    const change = await setImages(kube, p.live, p.changes, { dryRun: flags.dryRun });
-    applied.push(change);
-    if (flags.output !== 'table') continue;
-    const diff = flags.dryRun ? renderChangeDiff(change) : '';
-    if (diff) log.result(diff);
-    log.result(`${kubectlName(change.ref)} image updated${flags.dryRun ? ' (server dry run)' : ''}`);
-  }
-  return applied;
-}
-
-/** Follows the rollouts; on failure with --rollback-on-failure, puts the previous images back and follows that too. */
-async function waitForRollouts(
-  kube: Kube,
-  applied: Change[],
-  planned: Planned[],
-  req: Request,
-  flags: SetImageFlags,
-  signal: AbortSignal,
-): Promise<{ rollout: RolloutResult; failure?: GdeployError }> {
-  const { followRollouts, rolloutError } = await import('../ui/progress.js');
-  const { setImages } = await import('../engine/set-images.js');
-  const follow = { timeoutMs: req.timeoutMs, failureGraceMs: req.failureGraceMs, signal, output: flags.output, namespace: kube.namespace };
-  const targetOf = (c: Change) => ({ ref: c.ref, generation: c.after?.metadata.generation });
-  const rollout = await followRollouts(kube, applied.map(targetOf), follow);
-  if (rollout.outcome === 'done') return { rollout };
-  if (!flags.rollbackOnFailure) return { rollout, failure: rolloutError(rollout, kube.namespace) };
-
-  if (flags.output === 'table') log.info('rolling back: putting the previous images back');
-  const restored: Change[] = [];
-  for (const p of planned) {
-    const reverse = p.changes.map((c) => ({ ...c, from: c.to, to: c.from }));
-    restored.push(await setImages(kube, p.live, reverse));
-  }
-  const again = await followRollouts(kube, restored.map(targetOf), follow);
-  return { rollout, failure: rolloutError(rollout, kube.namespace, again) };
+  return exitOf(h);
 }
 
 /**
@@ -280,8 +257,8 @@ async function commitThenSync(kube: Kube, objects: KubeObject[], req: Request, f
   const render = gitopsRenderer({ app, namespace: kube.namespace, format: flags.output, watching: false });
   const { DEFAULT_CONCURRENCY } = await import('../engine/pool.js');
   // sync's defaults, with this command's wait flags.
-  const release = { prune: true, allowEmpty: false, dryRun: false, wait: flags.wait, timeout: flags.timeout, rollbackOnFailure: flags.rollbackOnFailure, concurrency: String(DEFAULT_CONCURRENCY), lockTimeout: '1m' };
-  const parsed = { timeoutMs: req.timeoutMs, lockWaitMs: 60_000, concurrency: DEFAULT_CONCURRENCY };
+  const release = { prune: true, allowEmpty: false, dryRun: false, wait: flags.wait, timeout: flags.timeout, rollbackOnFailure: flags.rollbackOnFailure, concurrency: String(DEFAULT_CONCURRENCY), lockTimeout: flags.lockTimeout };
+  const parsed = { timeoutMs: req.timeoutMs, lockWaitMs: req.lockWaitMs, concurrency: DEFAULT_CONCURRENCY };
   try {
     return await interruptible(async (signal) => {
       const settings = { ...releaseSettings(kube, app, release, parsed, signal, (ev) => render.on(ev)), branch: target.branch, unpin: false };
@@ -296,19 +273,6 @@ async function commitThenSync(kube: Kube, objects: KubeObject[], req: Request, f
     });
   } finally {
     render.stop();
-  }
-}
-
-/** One history entry per app whose objects changed: what, the result, and whether git has it. */
-async function recordInHistory(kube: Kube, owners: OwningApp[], planned: Planned[], failure: GdeployError | undefined, rolledBack: boolean): Promise<void> {
-  const { recordManualChange } = await import('../engine/ownership.js');
-  for (const o of owners) {
-    const mine = planned.filter((p) => o.objects.includes(p.live));
-    const what = mine.flatMap((p) => p.changes.map((c) => `${c.container}: ${c.from} -> ${c.to}`)).join('; ');
-    const result = failure ? (rolledBack ? 'rolled back' : 'failed') : 'succeeded';
-    await recordManualChange(kube, o, { action: 'set-image', result, what, reason: failure?.message, objects: mine.map((p) => p.live) }).catch((err) =>
-      log.warn(`cannot record the change in the history of app ${o.app}: ${errorMessage(err)}`),
-    );
   }
 }
 

@@ -52,6 +52,11 @@ export function allowEmptyOption(): Option {
 }
 
 /** How many objects a stage applies at once; 16 measured fastest short of loading the API server (README, Performance). */
+/** --lock-timeout: how long a writing command waits for another operation on the same app. */
+export function lockTimeoutOption(): Option {
+  return new Option('--lock-timeout <duration>', 'how long to wait for another operation on the app to finish').default('1m');
+}
+
 export function concurrencyOption(): Option {
   return new Option('--concurrency <n>', 'objects applied in parallel within a stage').default('16');
 }

@@ -11,12 +11,13 @@ import { refOf, subjectOf } from './changeset.js';
 import { sameObject } from './normalize.js';
 import { DEFAULT_CONCURRENCY, eachUntilHalted } from './pool.js';
 import { notDone } from './halt.js';
-import { DEFAULT_FIELD_MANAGER } from './plan.js';
+import { writeObject } from './write.js';
 import { crdSpec, definedKind, isCRD, isClusterStage, kindOf } from './kinds.js';
 import { waitEstablished } from './crds.js';
-import type { EngineError, PlannedChange } from './types.js';
+import type { EngineError, PlannedChange, WriteVerb } from './types.js';
 
 export interface ExecuteOptions {
+  write?: WriteVerb;
   fieldManager?: string;
   forceConflicts?: boolean;
   concurrency?: number;
@@ -72,16 +73,12 @@ async function applyAll(kube: Kube, changes: PlannedChange[], opts: ExecuteOptio
   let failed = false;
   const notStarted = await eachUntilHalted(changes, opts.concurrency ?? DEFAULT_CONCURRENCY, async (c) => {
     try {
-      c.after = await kube.apply(c.desired, {
-        force: opts.forceConflicts,
-        fieldManager: opts.fieldManager ?? DEFAULT_FIELD_MANAGER,
-        signal: opts.signal,
-      });
+      c.after = await writeObject(kube, c.desired, { write: opts.write, force: opts.forceConflicts, fieldManager: opts.fieldManager, signal: opts.signal });
     } catch (err) {
       failed = true;
       c.action = 'failed';
       c.error = errorMessage(err);
-      errors.push({ subject: c.subject, message: `${c.subject} apply failed: ${c.error}`, fatal: !isConflict(err), cause: err });
+      errors.push({ subject: c.subject, message: `${c.subject} ${opts.write ?? 'apply'} failed: ${c.error}`, fatal: !isConflict(err) || opts.write === 'update', cause: err });
     }
     opts.onChange?.(c);
   }, opts.halt);
@@ -98,19 +95,14 @@ async function replan(kube: Kube, c: PlannedChange, opts: ExecuteOptions, errors
     c.ref = refOf(c.desired);
     c.subject = subjectOf(c.ref);
     const live = await kube.find(c.ref, { signal: opts.signal });
-    const after = await kube.apply(c.desired, {
-      dryRun: true,
-      force: opts.forceConflicts,
-      fieldManager: opts.fieldManager ?? DEFAULT_FIELD_MANAGER,
-      signal: opts.signal,
-    });
+    const after = await writeObject(kube, c.desired, { write: opts.write, dryRun: true, force: opts.forceConflicts, fieldManager: opts.fieldManager, signal: opts.signal });
     c.before = live;
     c.after = after;
     c.action = !live ? 'created' : sameObject(live, after) ? 'unchanged' : 'configured';
   } catch (err) {
     c.action = 'failed';
     c.error = errorMessage(err);
-    errors.push({ subject: c.subject, message: `${c.subject} apply failed: ${c.error}`, fatal: !isConflict(err), cause: err });
+    errors.push({ subject: c.subject, message: `${c.subject} ${opts.write ?? 'apply'} failed: ${c.error}`, fatal: !isConflict(err) || opts.write === 'update', cause: err });
   }
   delete c.deferred;
 }

@@ -17,6 +17,7 @@ import type { ChangedWorkload, DeployOptions, DeployResult, EngineError, Planned
 const WORKLOAD_KINDS = new Set(['apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'batch/Job']);
 
 export async function deploy(kube: Kube, opts: DeployOptions): Promise<DeployResult> {
+  if (opts.kind === 'edits' && opts.prune) throw new Error('deploy: edits of live objects are never pruned');
   const planned = await plan(kube, { ...opts, checkPrunes: !opts.dryRun });
   opts.onEvent?.({ type: 'planned', plan: planned });
   const changes = planned.changeSet.changes;
@@ -43,6 +44,12 @@ export async function deploy(kube: Kube, opts: DeployOptions): Promise<DeployRes
   }
 
   const onChange = (c: PlannedChange): void => opts.onEvent?.({ type: 'change', change: c });
+  if (opts.kind === 'edits') {
+    // Edits of live objects: written as planned, and the app's inventory is not theirs to change.
+    opts.onEvent?.({ type: 'stage', name: 'cluster' });
+    await applyStaged(kube, changes, { ...opts, onChange }, errors);
+    return result(false);
+  }
   const applied = changes.filter((c) => c.action !== 'pruned');
   const prunes = changes.filter((c) => c.action === 'pruned');
   const previous = planned.inventory ?? (await readInventory(kube, opts.app, opts.namespace, opts.signal));

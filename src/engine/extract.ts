@@ -27,16 +27,19 @@ export function appliedEntries(obj: KubeObject, manager: string): ManagedFieldsE
 /**
  * The object reduced to the fields `manager` applied, plus apiVersion, kind,
  * name and namespace (which identify it). Returns only the identity when the
- * manager owns nothing.
+ * manager owns nothing. With `fieldsOf`, the fields are those the manager
+ * applied in that other state of the object (its values still come from
+ * `obj`): what puts an applied change back is the same set of fields with the
+ * values they had before.
  */
-export function extractOwned(obj: KubeObject, manager: string): KubeObject {
+export function extractOwned(obj: KubeObject, manager: string, fieldsOf: KubeObject = obj): KubeObject {
   const owned: KubeObject = {
     apiVersion: obj.apiVersion,
     kind: obj.kind,
     metadata: { name: obj.metadata.name },
   };
   if (obj.metadata.namespace) owned.metadata.namespace = obj.metadata.namespace;
-  for (const entry of appliedEntries(obj, manager)) {
+  for (const entry of appliedEntries(fieldsOf, manager)) {
     const picked = pick(obj, entry.fieldsV1 as FieldSet);
     if (isMap(picked)) mergeInto(owned, picked);
   }

@@ -1,6 +1,7 @@
 // Container images in pod templates: where each workload kind keeps its pod
 // spec, which containers it has, and whether an image reference is well formed.
 import type { KubeObject } from '../kube/types.js';
+import { extractOwned } from './extract.js';
 
 /** Path from the object to its PodSpec, per kind (kubectl's UpdatePodSpecForObject). */
 export const POD_SPEC_PATH: Record<string, readonly string[]> = {
@@ -159,4 +160,15 @@ function digestProblem(digest: string): string | undefined {
   if (hex.length !== length) return `invalid checksum digest length: ${algorithm} needs ${length} hex digits, got ${hex.length}`;
   if (!/^[a-f0-9]+$/.test(hex)) return 'invalid checksum digest format: hex digits must be lower case';
   return undefined;
+}
+
+/**
+ * The server-side apply body that changes only these images: every field the
+ * manager already owns in the live object (re-applying under a manager drops
+ * what it leaves out), with the new images written in.
+ */
+export function imageApplyBody(live: KubeObject, changes: ImageChange[], manager: string): KubeObject {
+  const body = extractOwned(live, manager);
+  writeImages(body, changes);
+  return body;
 }

@@ -15,9 +15,10 @@ import { applyIsNoop } from './noop.js';
 import { guardPrunes, type Retained } from './prune-guard.js';
 import { crdFailure } from './crds.js';
 import { crdSpec, definedKind, isCRD, isClusterStage, isNamespace, kindOf } from './kinds.js';
+import { DEFAULT_FIELD_MANAGER, writeObject } from './write.js';
 import type { EngineError, Plan, PlanOptions, PlannedChange } from './types.js';
 
-export const DEFAULT_FIELD_MANAGER = 'gdeploy';
+export { DEFAULT_FIELD_MANAGER } from './write.js';
 
 export { isCRD, isClusterStage, isNamespace } from './kinds.js';
 
@@ -92,7 +93,7 @@ async function prepare(kube: Kube, opts: PlanOptions, errors: EngineError[]): Pr
         // Defined by a CRD of this same deploy, whose scope the plan takes from it (checked again after stage one).
         if (namespaced) desired.metadata.namespace ??= opts.namespace;
         else delete desired.metadata.namespace;
-        desired.metadata.labels = { ...desired.metadata.labels, ...appLabels(opts.app) };
+        labelWithApp(desired, opts);
         return { desired, deferred: 'crd' as const, source };
       }
       // An unknown kind is fixed in the manifest; a failed discovery request is not.
@@ -115,9 +116,14 @@ async function prepare(kube: Kube, opts: PlanOptions, errors: EngineError[]): Pr
     } else {
       delete desired.metadata.namespace;
     }
-    desired.metadata.labels = { ...desired.metadata.labels, ...appLabels(opts.app) };
+    labelWithApp(desired, opts);
     return { desired, mapping, source };
   });
+}
+
+/** An app's manifests carry its labels; an edit of a live object is written as it is. */
+function labelWithApp(desired: KubeObject, opts: PlanOptions): void {
+  if (opts.kind !== 'edits') desired.metadata.labels = { ...desired.metadata.labels, ...appLabels(opts.app) };
 }
 
 /** What the cluster showed of an object before planning it. */
@@ -185,7 +191,7 @@ async function planObject(
   const base = { ref, subject: subjectOf(ref), desired: p.desired };
   const fail = (err: unknown): PlannedChange => {
     if (isUnauthorized(err)) throw err;
-    errors.push(objectError(base.subject, p.source, err, opts.forDiff === true));
+    errors.push(objectError(base.subject, p.source, err, opts));
     return { ...base, action: 'failed', before: live, error: errorMessage(err) };
   };
   if (!p.mapping && !p.deferred) return { ...base, action: 'skipped', error: 'not planned' };
@@ -204,16 +210,11 @@ async function planObject(
     errors.push({ subject: base.subject, message: `${located(base.subject, p.source)}: ${stuck}`, fatal: true });
     return { ...base, action: 'failed', before: live, error: stuck };
   };
-  if (live && applyIsNoop(live, p.desired, manager)) return unchanged();
+  if (live && opts.write !== 'update' && applyIsNoop(live, p.desired, manager)) return unchanged();
   let after: KubeObject;
   try {
     // Tried even when reading was refused: a refused write is what matters most to report.
-    after = await kube.apply(p.desired, {
-      dryRun: true,
-      force: opts.forceConflicts,
-      fieldManager: manager,
-      signal: opts.signal,
-    });
+    after = await writeObject(kube, p.desired, { write: opts.write, dryRun: true, force: opts.forceConflicts, fieldManager: manager, signal: opts.signal });
   } catch (err) {
     return fail(err);
   }
@@ -243,12 +244,13 @@ function convertsByWebhook(objects: KubeObject[], ref: ObjectRef): boolean {
  * apply failed. A conflict is not fatal here: the command decides
  * (--force-conflicts).
  */
-function objectError(subject: string, source: ManifestSource | undefined, err: unknown, forDiff: boolean): EngineError {
+function objectError(subject: string, source: ManifestSource | undefined, err: unknown, opts: PlanOptions): EngineError {
   const where = isInvalid(err) || isMalformed(err) ? located(subject, source) : subject;
   const message = isForbidden(err)
     ? `${subject}: ${errorMessage(err)}`
-    : `${where} ${forDiff ? 'would be refused' : 'apply failed'}: ${errorMessage(err)}`;
-  return { subject, message, fatal: !isConflict(err), cause: err };
+    : `${where} ${opts.forDiff ? 'would be refused' : `${opts.write ?? 'apply'} failed`}: ${errorMessage(err)}`;
+  // An update's conflict is a change made since the object was read: writing anyway would overwrite it.
+  return { subject, message, fatal: !isConflict(err) || opts.write === 'update', cause: err };
 }
 
 /**

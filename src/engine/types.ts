@@ -20,11 +20,34 @@ export interface Revision {
   message?: string;
 }
 
+/**
+ * What a deploy's objects are.
+ * - `manifests`: an app's desired state (apply, sync, rollback). Each object is
+ *   labelled with the app, recorded in its inventory, and pruned from it once gone.
+ * - `edits`: changes to live objects made by hand (set-image, edit). Each is
+ *   written exactly as given, under its own field manager; the app's labels,
+ *   inventory and prune are left alone.
+ */
+export type DeployKind = 'manifests' | 'edits';
+
+/**
+ * How objects are written.
+ * - `apply`: server-side apply (PATCH application/apply-patch+yaml).
+ * - `update`: PUT guarded by the object's metadata.resourceVersion, as
+ *   `kubectl edit` saves: a change someone made since it was read is never
+ *   overwritten (the write fails with a conflict instead).
+ */
+export type WriteVerb = 'apply' | 'update';
+
 export interface PlanOptions {
   /** Objects as loaded (loadManifests); namespaced objects without a namespace get `namespace`. */
   objects: KubeObject[];
-  /** Application name: labels every object and names the inventory. */
+  /** Application name: labels every object and names the inventory (`manifests` only). */
   app: string;
+  /** `manifests` when absent. */
+  kind?: DeployKind;
+  /** `apply` when absent; `update` is for `edits` only. */
+  write?: WriteVerb;
   /** Target namespace: default for objects without one, and home of the inventory. */
   namespace: string;
   /** Refuse objects naming another namespace (kubectl's behaviour with an explicit -n). */
@@ -128,4 +151,6 @@ export interface DeployResult {
 export type DeployEvent =
   | { type: 'planned'; plan: Plan }
   | { type: 'stage'; name: 'cluster' | 'crds-established' | 'objects' | 'prune' }
-  | { type: 'change'; change: Change };
+  | { type: 'change'; change: Change }
+  /** The deploy is done (a release waits for rollouts next): what it changed, and its errors. */
+  | { type: 'deployed'; result: DeployResult };

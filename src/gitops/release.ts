@@ -1,14 +1,13 @@
-// Deploys one commit: load its manifests, hand them to the engine (plan,
-// staged server-side apply, prune), and wait for the rollouts it started.
-// Returns what happened as data; whether and how it is recorded is the caller's.
-import { deploy } from '../engine/deploy.js';
+// Deploys one commit: load its manifests and release them through the engine
+// (plan, staged server-side apply, prune, wait, and with --rollback-on-failure
+// put back the revision it replaced). Returns what happened as data; whether
+// and how it is recorded is the caller's.
 import { assertNotEmpty, cloneManifest } from '../engine/manifests.js';
 import { ExitCode, errorMessage } from '../engine/errors.js';
 import { hasChanges } from '../engine/changeset.js';
-import { interruptedReason } from '../engine/halt.js';
-import { inventorySubjects, type RevisionRecord, type RevisionResult } from '../engine/history.js';
-import { revert } from '../engine/revert.js';
-import type { ChangedWorkload, DeployResult } from '../engine/types.js';
+import { inventorySubjects, type RevisionRecord } from '../engine/history.js';
+import { release as engineRelease, type PutBackOutcome, type ReleaseOutcome as EngineOutcome } from '../engine/release.js';
+import type { ChangedWorkload } from '../engine/types.js';
 import type { Kube, KubeObject } from '../kube/types.js';
 import { watchRollouts, type RolloutResult } from '../rollout/index.js';
 import type { CommitInfo } from '../git/index.js';
@@ -43,22 +42,21 @@ export interface ReleaseTarget {
   ref?: string;
 }
 
-export interface ReleaseOutcome {
+export interface ReleaseOutcome extends Omit<EngineOutcome, 'deploy'>, Partial<Pick<EngineOutcome, 'deploy'>> {
   target: ReleaseTarget;
-  result: RevisionResult;
-  /** The exit code this outcome calls for. */
-  exitCode: ExitCode;
   commit?: CommitInfo;
-  deploy?: DeployResult;
-  rollout?: RolloutResult;
-  /** One line: why it failed. */
-  reason?: string;
   /** Anything was created, configured or pruned. */
   changed: boolean;
   /** `Kind/namespace/name` of every object the commit deploys. */
   inventory: string[];
   /** A pass at the commit already deployed found objects changed by hand: put back, or only reported. */
   drift?: { objects: DriftedObject[]; corrected: boolean };
+}
+
+/** --rollback-on-failure: the revision a failed release puts back, and who is told when it starts. */
+export interface Rollback {
+  previous: RevisionRecord;
+  onStart?: (previous: RevisionRecord) => void;
 }
 
 /** Objects already loaded for a commit, so the watch loop reads each commit once. */
@@ -69,6 +67,7 @@ export async function release(
   source: GitSource,
   target: ReleaseTarget,
   cache?: ObjectCache,
+  rollback?: Rollback,
 ): Promise<ReleaseOutcome> {
   const base = { target, changed: false, inventory: [] as string[] };
   const key = `${target.sha}\0${target.revision}`;
@@ -94,9 +93,11 @@ export async function release(
     return { ...base, commit, result: 'failed', exitCode: ExitCode.USAGE, reason: errorMessage(err) };
   }
 
-  let result: DeployResult;
+  const follow = (workloads: ChangedWorkload[]): Promise<RolloutResult> =>
+    watchRollouts(s.kube, workloads, { timeoutMs: s.timeoutMs, signal: s.signal, onProgress: (status) => s.emit({ type: 'rollout', status }) });
+  let outcome: EngineOutcome;
   try {
-    result = await deploy(s.kube, {
+    outcome = await engineRelease(s.kube, {
       objects: loaded.objects,
       app: s.app,
       namespace: s.namespace,
@@ -104,75 +105,40 @@ export async function release(
       prune: s.prune,
       dryRun: s.dryRun,
       wait: s.wait,
+      timeoutMs: s.timeoutMs,
+      follow,
       // Git is the source of truth: fields someone changed by hand are taken back, as Flux does.
       forceConflicts: true,
       concurrency: s.concurrency,
       halt: s.signal,
       revision: { sha: target.sha, ref: target.branch ?? target.ref, source: source.url.display, path: source.path, message: commit.subject },
+      rollbackOnFailure: rollback !== undefined,
+      putBack: rollback && (() => putBack(s, source, rollback, target)),
     });
   } catch (err) {
     return { ...base, commit, result: 'failed', exitCode: ExitCode.ERROR, reason: errorMessage(err) };
   }
+  const result = outcome.deploy;
   const inventory = inventorySubjects(
     result.changeSet.changes.filter((c) => c.action !== 'pruned' && c.action !== 'failed' && c.action !== 'skipped').map((c) => c.ref),
   );
-  const done = { ...base, commit, deploy: result, inventory, changed: !result.dryRun && hasChanges(result.changeSet) };
-  if (result.interrupted) {
-    // The command turns an interruption into 130 or 143; ERROR stands in until then.
-    const reason = interruptedReason(result.changeSet, result.interrupted, result.errors.map((e) => e.message));
-    return { ...done, result: 'interrupted', exitCode: ExitCode.ERROR, reason };
-  }
-  if (result.errors.length > 0) {
-    return { ...done, result: 'failed', exitCode: ExitCode.ERROR, reason: result.errors[0]!.message };
-  }
-  if (result.dryRun || !s.wait || result.changedWorkloads.length === 0) {
-    return { ...done, result: 'succeeded', exitCode: ExitCode.OK };
-  }
-
-  let rollout: RolloutResult;
-  try {
-    rollout = await follow(s, result.changedWorkloads);
-  } catch (err) {
-    // The command turns an interruption into 130 or 143; ERROR stands in until then.
-    if (s.signal?.aborted) return { ...done, result: 'interrupted', exitCode: ExitCode.ERROR, reason: 'interrupted while waiting for rollouts' };
-    return { ...done, result: 'failed', exitCode: ExitCode.ERROR, reason: errorMessage(err) };
-  }
-  if (rollout.outcome === 'done') return { ...done, rollout, result: 'succeeded', exitCode: ExitCode.OK };
-  const failed = rollout.workloads.find((w) => w.subject === rollout.failed) ?? rollout.workloads.find((w) => w.state !== 'done');
-  const why = failed ? `${failed.subject}: ${failed.reason ?? failed.message}` : 'rollout did not finish';
-  if (rollout.outcome === 'timeout') {
-    return { ...done, rollout, result: 'failed', exitCode: ExitCode.ROLLOUT_TIMEOUT, reason: `timed out after ${Math.round(s.timeoutMs / 1000)}s: ${why}` };
-  }
-  return { ...done, rollout, result: 'failed', exitCode: ExitCode.ROLLOUT_FAILED, reason: why };
+  const reason = outcome.putBack && rollback ? `${outcome.reason}; put back revision ${rollback.previous.number} (${outcome.putBack.result})` : outcome.reason;
+  return { ...base, ...outcome, reason, commit, inventory, changed: !result.dryRun && hasChanges(result.changeSet) };
 }
 
 /**
- * --rollback-on-failure: puts back `previous`, the revision the `failed`
+ * --rollback-on-failure: puts back `previous`, the revision the failed
  * release replaced. Another commit of this same source and path is deployed
  * again (prune included, so the inventory follows it). Anything else (files
  * applied by hand, another source, or this very commit) is put back object by
  * object: each one the release changed returns to the state it had before.
  */
-export async function putBack(s: ReleaseSettings, source: GitSource, previous: RevisionRecord, failed: ReleaseOutcome): Promise<RevisionResult> {
+async function putBack(s: ReleaseSettings, source: GitSource, rollback: Rollback, failed: ReleaseTarget): Promise<PutBackOutcome | undefined> {
+  const { previous } = rollback;
+  rollback.onStart?.(previous);
   const sameSource = previous.source === source.url.display && previous.path === source.path;
-  if (previous.sha !== undefined && previous.sha !== failed.target.sha && sameSource) {
-    const target = { sha: previous.sha, revision: previous.revision ?? `sha1:${previous.sha}`, branch: previous.branch, ref: previous.ref };
-    return (await release(s, source, target)).result;
-  }
-  const back = await revert(s.kube, failed.deploy?.changeSet.changes ?? [], { signal: s.signal });
-  if (back.errors.length > 0) return 'failed';
-  if (!s.wait || back.workloads.length === 0) return 'succeeded';
-  try {
-    return (await follow(s, back.workloads)).outcome === 'done' ? 'succeeded' : 'failed';
-  } catch {
-    return s.signal?.aborted ? 'interrupted' : 'failed';
-  }
-}
-
-function follow(s: ReleaseSettings, workloads: ChangedWorkload[]): Promise<RolloutResult> {
-  return watchRollouts(s.kube, workloads, {
-    timeoutMs: s.timeoutMs,
-    signal: s.signal,
-    onProgress: (status) => s.emit({ type: 'rollout', status }),
-  });
+  if (previous.sha === undefined || previous.sha === failed.sha || !sameSource) return undefined;
+  const target = { sha: previous.sha, revision: previous.revision ?? `sha1:${previous.sha}`, branch: previous.branch, ref: previous.ref };
+  const again = await release(s, source, target);
+  return { result: again.result, rollout: again.rollout, errors: again.deploy?.errors ?? [] };
 }

@@ -20,7 +20,7 @@ import {
 import { acquireAppLock, untilLost, type AppLock } from '../engine/lock.js';
 import type { ResolvedCommit } from '../git/index.js';
 import { decidePin } from './pin.js';
-import { putBack, release, type ObjectCache, type ReleaseOutcome, type ReleaseSettings, type ReleaseTarget } from './release.js';
+import { release, type ObjectCache, type ReleaseOutcome, type ReleaseSettings, type ReleaseTarget } from './release.js';
 import type { GitSource } from './source.js';
 
 export interface SyncSettings extends ReleaseSettings {
@@ -123,16 +123,10 @@ export async function deployAndRecord(
   }
   // Between commits, --drift report only looks: a dry run of the deployed commit.
   const reportOnly = deployed && s.drift === 'report';
-  let outcome = await release(reportOnly ? { ...s, dryRun: true } : s, source, target, cache);
-
-  if (outcome.result === 'failed' && outcome.rollout !== undefined && s.rollbackOnFailure && !s.dryRun) {
-    const previous = replacedRevision(history);
-    if (previous !== undefined) {
-      s.emit({ type: 'rolling-back', to: previous });
-      const back = await putBack(s, source, previous, outcome);
-      outcome = { ...outcome, result: 'rolled back', reason: `${outcome.reason}; put back revision ${previous.number} (${back})` };
-    }
-  }
+  // A failed rollout puts back the revision this one replaces, if there is one.
+  const previous = s.rollbackOnFailure ? replacedRevision(history) : undefined;
+  const rollback = previous && { previous, onStart: (to: RevisionRecord) => s.emit({ type: 'rolling-back', to }) };
+  let outcome = await release(reportOnly ? { ...s, dryRun: true } : s, source, target, cache, rollback);
 
   // A pass that ends as the last one did is not a new revision; an interrupted one always is.
   const repeat = again && last?.result === outcome.result && outcome.result !== 'interrupted';

@@ -73,3 +73,11 @@ export async function privateDir(prefix = 'gdeploy-edit-'): Promise<{ path: stri
 export async function writePrivate(path: string, text: string): Promise<void> {
   await writeFile(path, text, { mode: 0o600 });
 }
+
+/** Keeps an edit that could not be saved in a new private file; returns its path. */
+export async function saveEdit(name: string, text: string): Promise<string> {
+  const dir = await privateDir();
+  const path = join(dir.path, name);
+  await writePrivate(path, text);
+  return path;
+}
