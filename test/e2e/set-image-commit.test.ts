@@ -9,7 +9,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { helloWorld } from './apply-harness.js';
 import { SKIP_WITHOUT_KUBECTL, cluster, type Cluster } from '../helpers/cluster.js';
-import { git, makeRepo, type TempRepo } from '../helpers/gitrepo.js';
+import { git, makeRepo, serveSmartHttp, type TempRepo } from '../helpers/gitrepo.js';
 
 const LATEST = 'lyzhang1999/hello-world-flask:latest';
 const V1 = 'lyzhang1999/hello-world-flask:v1';
@@ -145,4 +145,37 @@ test('a kustomization gets the image in its images: list, as kustomize edit set 
   assert.match(changed, /^images:\n  - name: lyzhang1999\/hello-world-flask\n    newTag: v1/m);
   assert.match(changed, /^# rendered by kubectl kustomize$/m, 'comments kept');
   assert.equal((await c.get(`deployment/${app}`))?.spec.template.spec.containers[0].image, V1);
+});
+
+test('over smart HTTP with a token: set-image --commit pushes and deploys, the token never shows; a wrong token changes nothing', { skip: SKIP_WITHOUT_KUBECTL }, async (t) => {
+  const c = await cluster(t);
+  const app = `http-${randomBytes(3).toString('hex')}`;
+  const r = await makeRepo({ name: app });
+  t.after(() => r.cleanup());
+  await r.commit({ 'deploy/app.yaml': helloWorld(LATEST, 1).replaceAll('hello-world-flask', app).replace(`lyzhang1999/${app}:latest`, LATEST) });
+  const token = `ghp_${randomBytes(12).toString('hex')}`;
+  const http = await serveSmartHttp(r.root, token);
+  t.after(() => http.close());
+  const url = http.url(app);
+  const env = { GDEPLOY_GIT_TOKEN: token };
+  const sync = await c.gdeploy(['sync', '--repo', url, '--path', 'deploy', '--app', app, '--no-wait'], { env });
+  assert.equal(sync.code, 0, sync.stderr);
+  const before = await r.head();
+
+  const wrong = await c.gdeploy(['set-image', `deployment/${app}`, `${app}=${V1}`, '--commit'], { env: { GDEPLOY_GIT_TOKEN: 'not-the-token-456' } });
+  assert.equal(wrong.code, 1, wrong.stderr);
+  assert.match(wrong.stderr, /authentication failed for http:\/\/127\.0\.0\.1:\d+\//);
+  assert.ok(!(wrong.stdout + wrong.stderr).includes('not-the-token-456'));
+  assert.equal(await r.head(), before, 'nothing pushed');
+  assert.equal((await c.get(`deployment/${app}`))?.spec.template.spec.containers[0].image, LATEST, 'the cluster is unchanged');
+
+  const set = await c.gdeploy(['set-image', `deployment/${app}`, `${app}=${V1}`, '--commit', '--timeout', '2m'], { env });
+  assert.equal(set.code, 0, set.stderr);
+  const after = await r.head();
+  assert.deepEqual(await r.parents(after), [before]);
+  assert.equal(await git(r.remote, 'log', '-1', '--format=%s', after), `Set image of deployment/${app}: ${app}=${V1}`);
+  assert.equal((await c.get(`deployment/${app}`))?.spec.template.spec.containers[0].image, V1);
+  assert.ok(!(set.stdout + set.stderr).includes(token), 'the token is not printed');
+  assert.ok(http.seen.every((l) => !l.includes(token)), 'the token is not in any URL');
+  assert.ok(http.seen.some((l) => l.startsWith('POST') && l.includes('git-receive-pack')), 'pushed over smart HTTP');
 });
