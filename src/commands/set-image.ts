@@ -258,45 +258,20 @@ async function waitForRollouts(
  */
 async function commitThenSync(kube: Kube, objects: KubeObject[], req: Request, flags: SetImageFlags): Promise<number> {
   const { owningApps } = await import('../engine/ownership.js');
-  const { openTarget, commitImages } = await import('../gitops/write-back.js');
+  const { openTarget, commitImages, committedLine, syncPushed } = await import('../gitops/write-back.js');
   // Every container named, even one the cluster already runs the image in: git may not have it yet.
   const changes = planChanges(objects, req.images, true).map((p) => ({ object: p.live, images: p.changes }));
   const owners = await owningApps(kube, objects);
-  const target = await openTarget(owners, flags);
+  const target = await openTarget(owners, flags, 'set-image --commit');
   const pushed = await commitImages(target, changes);
   log.info(
     pushed.files.length > 0
-      ? `committed ${pushed.sha.slice(0, 12)} to ${target.branch} of ${target.source.url.display} (${pushed.files.join(', ')})`
+      ? committedLine(target, pushed)
       : `${target.branch} of ${target.source.url.display} has these images already at ${pushed.sha.slice(0, 12)}: nothing to commit`,
   );
   if (flags.output !== 'table') log.result(JSON.stringify({ apiVersion: 'gdeploy.dev/v1alpha1', kind: 'ImageCommit', sha: pushed.sha, branch: target.branch, files: pushed.files }));
   if (flags.sync === false) return ExitCode.OK;
-
-  const { checkedApp } = await import('../gitops/app.js');
-  const { releaseSettings, interruptible } = await import('../gitops/command.js');
-  const { syncOnce, newSyncState } = await import('../gitops/sync.js');
-  const { gitopsRenderer } = await import('../gitops/render.js');
-  const app = checkedApp(target.app ?? target.source.url.name);
-  const render = gitopsRenderer({ app, namespace: kube.namespace, format: flags.output, watching: false });
-  const { DEFAULT_CONCURRENCY } = await import('../engine/pool.js');
-  // sync's defaults, with this command's wait flags.
-  const release = { prune: true, allowEmpty: false, dryRun: false, wait: flags.wait, timeout: flags.timeout, rollbackOnFailure: flags.rollbackOnFailure, concurrency: String(DEFAULT_CONCURRENCY), lockTimeout: '1m' };
-  const parsed = { timeoutMs: req.timeoutMs, lockWaitMs: 60_000, concurrency: DEFAULT_CONCURRENCY };
-  try {
-    return await interruptible(async (signal) => {
-      const settings = { ...releaseSettings(kube, app, release, parsed, signal, (ev) => render.on(ev)), branch: target.branch, unpin: false };
-      const synced = await syncOnce(settings, target.source, newSyncState());
-      // The cluster went back to the previous revision: git goes back too, with a commit (never a force-push).
-      if (synced.outcome?.result === 'rolled back' && pushed.files.length > 0) {
-        const subject = await target.source.mirror.commit(pushed.sha);
-        const revert = await target.source.mirror.commitTreeOf(pushed.parent, target.branch, `Revert "${subject.subject}"\n\nThe rollout of ${pushed.sha} failed: ${synced.outcome.reason ?? 'unknown reason'}`);
-        log.info(`reverted in git: ${revert.slice(0, 12)} on ${target.branch} puts back the tree of ${pushed.parent.slice(0, 12)}`);
-      }
-      return synced.exitCode;
-    });
-  } finally {
-    render.stop();
-  }
+  return syncPushed(kube, target, pushed, { wait: flags.wait, timeout: flags.timeout, timeoutMs: req.timeoutMs, rollbackOnFailure: flags.rollbackOnFailure, output: flags.output });
 }
 
 /** One history entry per app whose objects changed: what, the result, and whether git has it. */
