@@ -4,6 +4,7 @@
 import { Command, Option } from 'commander';
 import { addWaitOptions, globalsOf, runAction } from './shared.js';
 import { addFileOption, failureGraceOption, waitDurations } from './set-image.js';
+import { addWriteBackOptions, writeBackProblems, type WriteBackFlags } from './write-back-flags.js';
 import { ExitCode, GdeployError, assertValid, errorMessage } from '../engine/errors.js';
 import type { Kube, KubeObject } from '../kube/types.js';
 import type { EditFormat } from '../ui/edit-buffer.js';
@@ -11,7 +12,7 @@ import type { OwningApp } from '../engine/ownership.js';
 import type { RevisionResult } from '../engine/history.js';
 import { log } from '../ui/log.js';
 
-interface EditFlags {
+interface EditFlags extends WriteBackFlags {
   filename?: string[];
   recursive: boolean;
   output: EditFormat;
@@ -32,6 +33,9 @@ Examples:
   # Edit as JSON, with a graphical editor that needs --wait
   KUBE_EDITOR="code --wait" gdeploy edit deployment/hello-world-flask -o json
 
+  # Edit its manifest as written in git (comments kept), then commit, push and deploy that commit
+  gdeploy edit deployment/hello-world-flask --commit
+
 The editor is $KUBE_EDITOR, else $EDITOR, else vi. Saving the object unchanged,
 or deleting everything, cancels the edit.`;
 
@@ -42,6 +46,7 @@ export function editCommand(): Command {
     .argument('[resources...]', 'TYPE NAME or TYPE/NAME');
   addFileOption(cmd);
   addWaitOptions(cmd);
+  addWriteBackOptions(cmd);
   return cmd
     .addOption(new Option('-o, --output <format>', 'format to edit in').choices(['yaml', 'json']).default('yaml'))
     .addOption(failureGraceOption())
@@ -53,6 +58,8 @@ async function runEdit(resources: string[], flags: EditFlags, self: Command): Pr
   const problems: string[] = [];
   if (resources.length === 0 && !flags.filename?.length) problems.push('specify TYPE NAME, TYPE/NAME or -f FILENAME');
   if (resources.length > 0 && flags.filename?.length) problems.push('resources cannot be named both as arguments and with -f');
+  problems.push(...writeBackProblems(flags));
+  if (flags.commit && flags.output === 'json') problems.push('-o json cannot be combined with --commit: the manifest is edited as it is written in git');
   const durations = waitDurations(flags, problems);
   assertValid(problems);
 
@@ -62,6 +69,7 @@ async function runEdit(resources: string[], flags: EditFlags, self: Command): Pr
   try {
     const { selectObjects } = await import('../engine/select.js');
     const objects = await selectObjects(kube, resources, flags);
+    if (flags.commit) return await (await import('../gitops/edit-commit.js')).editCommit(kube, objects, { ...flags, ...durations });
     const { owningApps, notInGitMessage } = await import('../engine/ownership.js');
     const owners = await owningApps(kube, objects);
     // Said just before the write (after the editor closed, where it can be read): git will take the change back.
