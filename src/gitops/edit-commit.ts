@@ -29,14 +29,15 @@ export interface EditCommitSettings extends WriteBackTarget {
   sync?: boolean;
 }
 
+const name = (obj: { kind: string; metadata: { name?: string } }): string => `${obj.kind.toLowerCase()}/${obj.metadata.name}`;
+
 export async function editCommit(kube: Kube, objects: KubeObject[], s: EditCommitSettings): Promise<number> {
   if (objects.length === 0) {
     log.info(`No resources found in ${kube.namespace} namespace.`);
     return ExitCode.OK;
   }
   if (objects.length > 1) {
-    const names = objects.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name}`).join(', ');
-    throw new UsageError(`${COMMAND} edits one object at a time; ${objects.length} were named: ${names}`, 'name one object as TYPE/NAME');
+    throw new UsageError(`${COMMAND} edits one object at a time; ${objects.length} were named: ${objects.map(name).join(', ')}`, 'name one object as TYPE/NAME');
   }
   const live = objects[0]!;
   const owners = await owningApps(kube, objects);
@@ -89,8 +90,6 @@ export async function editCommit(kube: Kube, objects: KubeObject[], s: EditCommi
     if (!keep) await dir.remove();
   }
 }
-
-const name = (obj: { kind: string; metadata: { name?: string } }): string => `${obj.kind.toLowerCase()}/${obj.metadata.name}`;
 
 /**
  * The one document under the target's path that defines the object, as a
