@@ -6,12 +6,13 @@
 import { Command, Option } from 'commander';
 import { addWaitOptions, globalsOf, lockTimeoutOption, runAction } from './shared.js';
 import { addFileOption, failureGraceOption, waitDurations } from './set-image.js';
+import { addWriteBackOptions, writeBackProblems, type WriteBackFlags } from './write-back-flags.js';
 import { ExitCode, GdeployError, assertValid, errorMessage } from '../engine/errors.js';
 import type { Kube, KubeObject } from '../kube/types.js';
 import type { EditFormat } from '../ui/edit-buffer.js';
 import { log } from '../ui/log.js';
 
-interface EditFlags {
+interface EditFlags extends WriteBackFlags {
   filename?: string[];
   recursive: boolean;
   output: EditFormat;
@@ -33,6 +34,9 @@ Examples:
   # Edit as JSON, with a graphical editor that needs --wait
   KUBE_EDITOR="code --wait" gdeploy edit deployment/hello-world-flask -o json
 
+  # Edit its manifest as written in git (comments kept), then commit, push and deploy that commit
+  gdeploy edit deployment/hello-world-flask --commit
+
 The editor is $KUBE_EDITOR, else $EDITOR, else vi. Saving the object unchanged,
 or deleting everything, cancels the edit.`;
 
@@ -43,6 +47,7 @@ export function editCommand(): Command {
     .argument('[resources...]', 'TYPE NAME or TYPE/NAME');
   addFileOption(cmd);
   addWaitOptions(cmd);
+  addWriteBackOptions(cmd);
   return cmd
     .addOption(new Option('-o, --output <format>', 'format to edit in').choices(['yaml', 'json']).default('yaml'))
     .addOption(failureGraceOption())
@@ -55,6 +60,8 @@ async function runEdit(resources: string[], flags: EditFlags, self: Command): Pr
   const problems: string[] = [];
   if (resources.length === 0 && !flags.filename?.length) problems.push('specify TYPE NAME, TYPE/NAME or -f FILENAME');
   if (resources.length > 0 && flags.filename?.length) problems.push('resources cannot be named both as arguments and with -f');
+  problems.push(...writeBackProblems(flags));
+  if (flags.commit && flags.output === 'json') problems.push('-o json cannot be combined with --commit: the manifest is edited as it is written in git');
   const durations = waitDurations(flags, problems);
   assertValid(problems);
 
@@ -64,6 +71,7 @@ async function runEdit(resources: string[], flags: EditFlags, self: Command): Pr
   try {
     const { selectObjects } = await import('../engine/select.js');
     const objects = await selectObjects(kube, resources, flags);
+    if (flags.commit) return await (await import('../gitops/edit-commit.js')).editCommit(kube, objects, { ...flags, ...durations });
     const edited: Edited[] = [];
     for (const live of objects) {
       const e = await editOne(kube, live, flags.output);
@@ -139,14 +147,14 @@ interface Edited {
  * undefined when cancelled.
  */
 async function editOne(kube: Kube, live: KubeObject, format: EditFormat): Promise<Edited | undefined> {
-  const { buffer, parseBody, renderObject, stripHeader } = await import('../ui/edit-buffer.js');
+  const { buffer, invalidLines, parseBody, renderObject, stripHeader } = await import('../ui/edit-buffer.js');
   const { privateDir, runEditor, writePrivate } = await import('../ui/editor.js');
   const { readFile } = await import('node:fs/promises');
   const { join } = await import('node:path');
   const { refOf, subjectOf } = await import('../engine/changeset.js');
   const { deepEqual } = await import('../engine/normalize.js');
   const { plan } = await import('../engine/plan.js');
-  const { isConflict, isInvalid, KubeError } = await import('../kube/errors.js');
+  const { isConflict, isInvalid } = await import('../kube/errors.js');
 
   const ref = refOf(live);
   const shown = forEditing(live);
@@ -192,8 +200,7 @@ async function editOne(kube: Kube, live: KubeObject, format: EditFormat): Promis
       const refusal = checked.errors[0]?.cause ?? checked.errors[0]?.message;
       if (refusal === undefined) return { before: live, edited, text: body };
       if (isInvalid(refusal)) {
-        const causes = refusal instanceof KubeError ? refusal.causes.map((c) => `  * ${c.field ? `${c.field}: ` : ''}${c.message ?? c.reason ?? ''}`) : [];
-        errors = [`${subject} is invalid:`, errorMessage(refusal), ...causes];
+        errors = invalidLines(subject, refusal);
         continue;
       }
       if (isConflict(refusal)) throw keepEdit(`${subject} was changed by someone else while you edited it; nothing was overwritten.`);

@@ -4,13 +4,14 @@
 // history, as every other write.
 import { Command, Option } from 'commander';
 import { addWaitOptions, durationFlag, globalsOf, lockTimeoutOption, outputOption, runAction, type OutputFormat } from './shared.js';
+import { addWriteBackOptions, writeBackProblems, type WriteBackFlags } from './write-back-flags.js';
 import { ExitCode, GdeployError, assertValid } from '../engine/errors.js';
 import { containerNames, hasPodTemplate, imageReferenceProblem, resolveImageChanges, type ImageChange } from '../engine/images.js';
 import { labelSelectorProblem } from '../engine/label-selector.js';
 import type { Kube, KubeObject } from '../kube/types.js';
 import { log } from '../ui/log.js';
 
-interface SetImageFlags {
+interface SetImageFlags extends WriteBackFlags {
   filename?: string[];
   recursive: boolean;
   all: boolean;
@@ -22,13 +23,6 @@ interface SetImageFlags {
   lockTimeout: string;
   rollbackOnFailure: boolean;
   output: OutputFormat;
-  commit?: boolean;
-  repo?: string;
-  branch?: string;
-  path?: string;
-  /** False with --no-sync. */
-  sync?: boolean;
-  cacheDir?: string;
 }
 
 const EXAMPLES = `
@@ -52,16 +46,11 @@ export function setImageCommand(): Command {
     .argument('<args...>', 'resources, then CONTAINER=IMAGE pairs (* for every container)');
   addFileOption(cmd);
   addWaitOptions(cmd);
-  return cmd
+  cmd
     .option('--all', 'every resource of the given types in the namespace', false)
     .option('-l, --selector <selector>', 'label selector for the given types, e.g. app=web')
-    .option('--dry-run', 'show the change (server dry run); change nothing', false)
-    .option('--commit', "write the change to the manifests in git (commit, push without force), then deploy that commit with sync", false)
-    .option('--repo <url>', "with --commit: the repository (default: the one the objects' app follows)")
-    .option('--branch <name>', "with --commit: the branch (default: the app's, else the repository's default)")
-    .option('--path <dir>', "with --commit: the directory of the manifests in the repository (default: the app's, else ./)")
-    .option('--no-sync', 'with --commit: stop after the push (a reconciler deploys it)')
-    .option('--cache-dir <dir>', 'with --commit: where repositories are mirrored (default: $XDG_CACHE_HOME/gdeploy, else ~/.cache/gdeploy)')
+    .option('--dry-run', 'show the change (server dry run); change nothing', false);
+  return addWriteBackOptions(cmd)
     .addOption(failureGraceOption())
     .addOption(lockTimeoutOption())
     .addOption(outputOption())
@@ -137,11 +126,7 @@ export function validate(args: string[], flags: SetImageFlags): Request {
   }
   if (resources.length > 0 && flags.filename?.length) problems.push('resources cannot be named both as arguments and with -f');
   if (images.size === 0) problems.push('at least one image update is required');
-  if (!flags.commit) {
-    for (const [flag, set] of [['--repo', flags.repo], ['--branch', flags.branch], ['--path', flags.path], ['--no-sync', flags.sync === false ? true : undefined]] as const) {
-      if (set !== undefined) problems.push(`${flag} is only for --commit`);
-    }
-  }
+  problems.push(...writeBackProblems(flags));
   if (flags.commit && flags.dryRun) problems.push('--commit cannot be combined with --dry-run');
   else if (images.size > 1 && images.has('*')) {
     problems.push('all containers are already specified by *, but saw more than one container_name=container_image pairs');
@@ -235,45 +220,20 @@ async function run(kube: Kube, req: Request, flags: SetImageFlags): Promise<numb
  */
 async function commitThenSync(kube: Kube, objects: KubeObject[], req: Request, flags: SetImageFlags): Promise<number> {
   const { owningApps } = await import('../engine/ownership.js');
-  const { openTarget, commitImages } = await import('../gitops/write-back.js');
+  const { openTarget, commitImages, committedLine, syncPushed } = await import('../gitops/write-back.js');
   // Every container named, even one the cluster already runs the image in: git may not have it yet.
   const changes = planChanges(objects, req.images, true).map((p) => ({ object: p.live, images: p.changes }));
   const owners = await owningApps(kube, objects);
-  const target = await openTarget(owners, flags);
+  const target = await openTarget(owners, flags, 'set-image --commit');
   const pushed = await commitImages(target, changes);
   log.info(
     pushed.files.length > 0
-      ? `committed ${pushed.sha.slice(0, 12)} to ${target.branch} of ${target.source.url.display} (${pushed.files.join(', ')})`
+      ? committedLine(target, pushed)
       : `${target.branch} of ${target.source.url.display} has these images already at ${pushed.sha.slice(0, 12)}: nothing to commit`,
   );
   if (flags.output !== 'table') log.result(JSON.stringify({ apiVersion: 'gdeploy.dev/v1alpha1', kind: 'ImageCommit', sha: pushed.sha, branch: target.branch, files: pushed.files }));
   if (flags.sync === false) return ExitCode.OK;
-
-  const { checkedApp } = await import('../gitops/app.js');
-  const { releaseSettings, interruptible } = await import('../gitops/command.js');
-  const { syncOnce, newSyncState } = await import('../gitops/sync.js');
-  const { gitopsRenderer } = await import('../gitops/render.js');
-  const app = checkedApp(target.app ?? target.source.url.name);
-  const render = gitopsRenderer({ app, namespace: kube.namespace, format: flags.output, watching: false });
-  const { DEFAULT_CONCURRENCY } = await import('../engine/pool.js');
-  // sync's defaults, with this command's wait flags.
-  const release = { prune: true, allowEmpty: false, dryRun: false, wait: flags.wait, timeout: flags.timeout, rollbackOnFailure: flags.rollbackOnFailure, concurrency: String(DEFAULT_CONCURRENCY), lockTimeout: flags.lockTimeout };
-  const parsed = { timeoutMs: req.timeoutMs, lockWaitMs: req.lockWaitMs, concurrency: DEFAULT_CONCURRENCY };
-  try {
-    return await interruptible(async (signal) => {
-      const settings = { ...releaseSettings(kube, app, release, parsed, signal, (ev) => render.on(ev)), branch: target.branch, unpin: false };
-      const synced = await syncOnce(settings, target.source, newSyncState());
-      // The cluster went back to the previous revision: git goes back too, with a commit (never a force-push).
-      if (synced.outcome?.result === 'rolled back' && pushed.files.length > 0) {
-        const subject = await target.source.mirror.commit(pushed.sha);
-        const revert = await target.source.mirror.commitTreeOf(pushed.parent, target.branch, `Revert "${subject.subject}"\n\nThe rollout of ${pushed.sha} failed: ${synced.outcome.reason ?? 'unknown reason'}`);
-        log.info(`reverted in git: ${revert.slice(0, 12)} on ${target.branch} puts back the tree of ${pushed.parent.slice(0, 12)}`);
-      }
-      return synced.exitCode;
-    });
-  } finally {
-    render.stop();
-  }
+  return syncPushed(kube, target, pushed, { wait: flags.wait, timeout: flags.timeout, timeoutMs: req.timeoutMs, lockTimeout: flags.lockTimeout, lockWaitMs: req.lockWaitMs, rollbackOnFailure: flags.rollbackOnFailure, output: flags.output });
 }
 
 /**

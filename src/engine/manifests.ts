@@ -163,17 +163,47 @@ function isJSONFile(file: string, text: string): boolean {
 
 /** Splits a YAML stream at `---` lines, remembering where each document starts (1-based line). */
 export function splitDocuments(text: string): Array<{ text: string; line: number }> {
-  const lines = text.split(/\r?\n/);
-  const docs: Array<{ text: string; line: number }> = [];
-  let start = 0;
-  for (let i = 0; i <= lines.length; i++) {
-    if (i < lines.length && !/^---(\s|$)/.test(lines[i]!)) continue;
-    docs.push({ text: lines.slice(start, i).join('\n'), line: start + 1 });
-    start = i + 1;
+  // A document's last line ends before the `---` that follows it; \r\n reads as \n.
+  return documentSpans(text).map((d) => ({ text: text.slice(d.from, d.end).replace(/\r?\n$/, d.end < text.length ? '' : '\n').replaceAll('\r\n', '\n'), line: d.line }));
+}
+
+/** Where one document of a YAML stream stands in its text. */
+export interface DocumentSpan {
+  /** Offset of its first character: the start of the line after the `---` before it, or 0. */
+  from: number;
+  /** Offset just past its last line's line break: the start of the `---` line after it, or the end of the text. */
+  end: number;
+  /** Its first line, 1-based. */
+  line: number;
+}
+
+/**
+ * The documents of a YAML stream as `splitDocuments` reads them, by position:
+ * the text between `---` lines. Replacing one span leaves the others and the
+ * separators byte for byte.
+ */
+export function documentSpans(text: string): DocumentSpan[] {
+  const spans: DocumentSpan[] = [];
+  let from = 0;
+  let first = 1;
+  let line = 1;
+  for (let at = 0; ; line++) {
+    const nl = text.indexOf('\n', at);
+    const next = nl < 0 ? text.length : nl + 1;
+    if (at === text.length && nl < 0) {
+      spans.push({ from, end: text.length, line: first });
+      break;
+    }
+    if (/^---(\s|$)/.test(text.slice(at, next))) {
+      spans.push({ from, end: at, line: first });
+      from = next;
+      first = line + 1;
+    }
+    at = next;
   }
   // Text before a first '---' that holds nothing (or only comments) is not a document a reader would count.
-  if (docs.length > 1 && isBlank(docs[0]!.text)) docs.shift();
-  return docs;
+  if (spans.length > 1 && isBlank(text.slice(spans[0]!.from, spans[0]!.end))) spans.shift();
+  return spans;
 }
 
 function isBlank(text: string): boolean {

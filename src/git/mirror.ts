@@ -280,15 +280,7 @@ export class GitMirror {
       const made = await this.locked(async (): Promise<{ sha: string; parent: string; files: string[] } | { rejected: unknown }> => {
         const parent = await this.revParse(`${HEADS}${branch}`);
         if (parent === undefined) throw new GdeployError(`branch "${branch}" does not exist in ${this.repo.display}`);
-        const listing = await this.run.git.raw(['ls-tree', '-r', '-z', '--end-of-options', parent, '--', repoPath === '' ? '.' : repoPath]);
-        const files = new Map<string, string>();
-        const modes = new Map<string, string>();
-        for (const entry of listing.split('\0').filter(Boolean)) {
-          const m = /^(\d+) blob ([0-9a-f]+)\t(.+)$/s.exec(entry);
-          if (!m || !/\.ya?ml$/i.test(m[3]!)) continue;
-          files.set(m[3]!, await this.run.git.raw(['cat-file', 'blob', m[2]!]));
-          modes.set(m[3]!, m[1]!);
-        }
+        const { files, modes } = await this.readYaml(parent, repoPath);
         const changed = edit(files);
         // Git says so already: nothing to commit, and the head is what to deploy.
         if (changed.size === 0) return { sha: parent, parent, files: [] };
@@ -322,6 +314,24 @@ export class GitMirror {
         throw this.run.fail(`pushing to ${branch} of ${this.repo.display} failed${attempt > 1 ? ` after ${attempt} tries` : ''}; nothing was changed in the cluster`, made.rejected);
       }
     }
+  }
+
+  /** The YAML files under `path` at commit `sha` (repository paths -> text), as `commitEdit` hands them to its edit. */
+  async yamlFiles(sha: string, path: string): Promise<Map<string, string>> {
+    return (await this.readYaml(sha, normaliseRepoPath(path))).files;
+  }
+
+  private async readYaml(sha: string, repoPath: string): Promise<{ files: Map<string, string>; modes: Map<string, string> }> {
+    const listing = await this.run.git.raw(['ls-tree', '-r', '-z', '--end-of-options', sha, '--', repoPath === '' ? '.' : repoPath]);
+    const files = new Map<string, string>();
+    const modes = new Map<string, string>();
+    for (const entry of listing.split('\0').filter(Boolean)) {
+      const m = /^(\d+) blob ([0-9a-f]+)\t(.+)$/s.exec(entry);
+      if (!m || !/\.ya?ml$/i.test(m[3]!)) continue;
+      files.set(m[3]!, await this.run.git.raw(['cat-file', 'blob', m[2]!]));
+      modes.set(m[3]!, m[1]!);
+    }
+    return { files, modes };
   }
 
   /** Whether the remote's branch is no longer what the mirror has: a push lost a race rather than being refused. */

@@ -2,43 +2,10 @@
 // person: each invocation of the "editor" runs the next step on the file.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { KUBECTL } from '../helpers/cluster.js';
-import { LATEST, SKIP, V1, helloWorld, testCluster, type TestCluster, written } from './set-image-harness.js';
-
-/**
- * An editor: step i (a JS function body over `text`, returning the new text,
- * or calling process.exit) runs on the i-th invocation. Every text it was
- * given is kept in seen-<i>.txt for the test to look at.
- */
-function editor(t: { after: (fn: () => void) => void }, steps: string[]): { env: NodeJS.ProcessEnv; seen(i: number): string; runs(): number } {
-  const dir = mkdtempSync(join(tmpdir(), 'gdeploy-editor-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const script = join(dir, 'my editor.mjs');
-  writeFileSync(
-    script,
-    `import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
-const file = process.argv.at(-1);
-const counter = ${JSON.stringify(join(dir, 'count'))};
-const i = existsSync(counter) ? Number(readFileSync(counter, 'utf8')) : 0;
-writeFileSync(counter, String(i + 1));
-let text = readFileSync(file, 'utf8');
-writeFileSync(${JSON.stringify(dir)} + '/seen-' + i + '.txt', text);
-const steps = [${steps.map((s) => `(text) => { ${s} }`).join(',\n')}];
-const out = steps[i] ? steps[i](text) : text;
-if (typeof out === 'string') writeFileSync(file, out);
-`,
-  );
-  return {
-    // The path has a space: the editor string is split like a shell would, quotes and all.
-    env: { KUBE_EDITOR: `"${process.execPath}" '${script}'`, EDITOR: 'false' },
-    seen: (i) => readFileSync(join(dir, `seen-${i}.txt`), 'utf8'),
-    runs: () => (existsSync(join(dir, 'count')) ? Number(readFileSync(join(dir, 'count'), 'utf8')) : 0),
-  };
-}
+import { LATEST, SKIP, V1, editor, helloWorld, savedPath, testCluster, type TestCluster, written } from './set-image-harness.js';
 
 async function seeded(t: Parameters<typeof testCluster>[0]): Promise<TestCluster> {
   const c = await testCluster(t);
@@ -46,12 +13,6 @@ async function seeded(t: Parameters<typeof testCluster>[0]): Promise<TestCluster
   await c.rolledOut('deployment/hello-world-flask');
   return c;
 }
-
-const savedPath = (stderr: string): string => {
-  const m = /Your edit is saved in (\S+)/.exec(stderr);
-  assert.ok(m, stderr);
-  return m[1]!;
-};
 
 // Each test has its own namespace (and sandbox); they run side by side.
 describe('gdeploy edit', { concurrency: true }, () => {

@@ -8,27 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { helloWorld } from './apply-harness.js';
-import { SKIP_WITHOUT_KUBECTL, cluster, type Cluster } from '../helpers/cluster.js';
-import { git, makeRepo, serveSmartHttp, type TempRepo } from '../helpers/gitrepo.js';
-
-const LATEST = 'lyzhang1999/hello-world-flask:latest';
-const V1 = 'lyzhang1999/hello-world-flask:v1';
-
-/** The tutorial's Deployment and Service in one file, with comments, as app `<prefix>-<random>`. */
-async function syncedApp(c: Cluster, t: { after: (fn: () => Promise<void>) => void }, prefix: string) {
-  const app = `${prefix}-${randomBytes(3).toString('hex')}`;
-  const r: TempRepo = await makeRepo({ name: app });
-  t.after(() => r.cleanup());
-  const deployment = helloWorld(LATEST, 1)
-    .replaceAll('hello-world-flask', app)
-    .replace(`lyzhang1999/${app}:latest`, `${LATEST}   # bumped by CI`);
-  const file = `# ${app}: the web tier\n${deployment}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: ${app}\nspec:\n  selector: {app: ${app}}\n  ports:\n  - port: 80\n    targetPort: 5000\n`;
-  await r.commit({ 'deploy/app.yaml': file }, 'first');
-  const sync = () => c.gdeploy(['sync', '--repo', r.remote, '--path', 'deploy', '--app', app, '--no-wait']);
-  const first = await sync();
-  assert.equal(first.code, 0, first.stderr);
-  return { app, r, file, sync };
-}
+import { LATEST, V1, assertRevertedInGit, assertSyncedCommit, syncedApp } from './set-image-harness.js';
+import { SKIP_WITHOUT_KUBECTL, cluster } from '../helpers/cluster.js';
+import { git, makeRepo, serveSmartHttp } from '../helpers/gitrepo.js';
 
 test('set-image --commit changes exactly the image line in git, deploys that commit, and a second sync changes nothing', { skip: SKIP_WITHOUT_KUBECTL }, async (t) => {
   const c = await cluster(t);
@@ -47,11 +29,7 @@ test('set-image --commit changes exactly the image line in git, deploys that com
   assert.match(set.stderr, new RegExp(`^committed ${after.slice(0, 12)} to main of `, 'm'));
 
   assert.equal((await c.get(`deployment/${app}`))?.spec.template.spec.containers[0].image, V1, 'the cluster runs the commit');
-  const history = await c.gdeploy(['history', '--app', app]);
-  assert.match(history.stdout, new RegExp(`^2 .* succeeded +sync +main@sha1:${after.slice(0, 12)} .* Set image of deployment/${app}`, 'm'));
-  const again = await sync();
-  assert.equal(again.code, 0, again.stderr);
-  assert.doesNotMatch(again.stderr + again.stdout, /drift|configured|deployed/, 'nothing left to change');
+  await assertSyncedCommit(c, app, after, `Set image of deployment/${app}`, sync);
 });
 
 test('a push that loses a race is made again on the new head; a refused push leaves the cluster as it was', { skip: SKIP_WITHOUT_KUBECTL }, async (t) => {
@@ -114,15 +92,7 @@ test('--rollback-on-failure with --commit: a failed rollout puts the previous re
   const before = await r.head();
   const bad = 'registry.invalid/hello-world-flask:v2';
   const set = await c.gdeploy(['set-image', `deployment/${app}`, `${app}=${bad}`, '--commit', '--rollback-on-failure', '--timeout', '2m']);
-  assert.equal(set.code, 3, set.stderr);
-  const head = await r.head();
-  const [bump] = await r.parents(head);
-  assert.deepEqual(await r.parents(bump!), [before], 'the image commit, then its revert: history only grows');
-  assert.equal(await git(r.remote, 'log', '-1', '--format=%s', head), `Revert "Set image of deployment/${app}: ${app}=${bad}"`);
-  assert.equal(await r.tree(head), await r.tree(before), 'git says what it said before');
-  assert.match(set.stderr, new RegExp(`^reverted in git: ${head.slice(0, 12)} on main`, 'm'));
-  await c.rolledOut(`deployment/${app}`);
-  assert.equal((await c.get(`deployment/${app}`))?.spec.template.spec.containers[0].image, LATEST, 'the previous revision is live');
+  await assertRevertedInGit(c, r, app, before, `Set image of deployment/${app}: ${app}=${bad}`, set);
 });
 
 test('a kustomization gets the image in its images: list, as kustomize edit set image does; the resources stay untouched', { skip: SKIP_WITHOUT_KUBECTL }, async (t) => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { editorCommand, splitWords } from '../../src/ui/editor.js';
-import { buffer, parseBody, stripHeader } from '../../src/ui/edit-buffer.js';
+import { buffer, parseBody, sourceBody, sourceBuffer, stripHeader } from '../../src/ui/edit-buffer.js';
 
 test('the editor command is split into words like a shell would, quotes and escapes included', () => {
   assert.deepEqual(splitWords('code --wait'), ['code', '--wait']);
@@ -26,4 +26,14 @@ test('only the leading comment block is stripped; # lines in the body stay', () 
   assert.deepEqual(parseBody(stripHeader(text), 'yaml'), { data: { script: '# keep me\necho hi\n' } });
   assert.equal(parseBody('  \n', 'yaml'), undefined);
   assert.throws(() => parseBody('- a\n', 'yaml'), /one object/);
+});
+
+test("a manifest's source text keeps its own leading comments: only what is above the mark is dropped, or our header when the mark is gone", () => {
+  const text = '# the web tier\nkind: Deployment\n';
+  const presented = sourceBuffer(text, ['spec.replicas: Invalid value']);
+  assert.equal(sourceBody(presented, presented), text);
+  assert.equal(sourceBody(presented.replace(text, '# the web tier\nkind: Deployment # edited\n'), presented), '# the web tier\nkind: Deployment # edited\n');
+  const withoutMark = presented.split('\n').filter((l) => !l.includes('the manifest starts below')).join('\n');
+  assert.equal(sourceBody(withoutMark, presented), text);
+  assert.equal(sourceBody('', presented), '');
 });
