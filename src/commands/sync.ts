@@ -1,7 +1,10 @@
 import { Command, Option } from 'commander';
 import { allowEmptyOption, concurrencyOption, addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat, lockTimeoutOption } from './shared.js';
-import { durationFlag } from './shared.js';
+import { durationFlag, positiveIntegerFlag } from './shared.js';
 import { assertValid } from '../engine/errors.js';
+import type { Kube } from '../kube/types.js';
+import type { GlobalOptions } from './shared.js';
+import type { ParsedReleaseFlags } from '../gitops/command.js';
 import { log } from '../ui/log.js';
 import type { ReleaseFlags } from '../gitops/command.js';
 
@@ -17,6 +20,9 @@ interface SyncFlags extends ReleaseFlags {
   drift: 'correct' | 'report';
   cacheDir?: string;
   output: OutputFormat;
+  apps?: string;
+  concurrencyApps: string;
+  pruneApps: boolean;
 }
 
 const EXAMPLES = `
@@ -30,6 +36,9 @@ Examples:
   # Deploy a tag
   gdeploy sync --repo ./deploy-repo --ref v1.2.0
 
+  # Deploy every app an apps file of the repository lists, in dependency order
+  gdeploy sync --repo https://github.com/acme/deploy.git --apps apps.yaml
+
 A private https repository takes its token from GDEPLOY_GIT_TOKEN, else from git's credential helper.`;
 
 export function syncCommand(): Command {
@@ -40,6 +49,9 @@ export function syncCommand(): Command {
     .option('--ref <tag|commit>', 'deploy a tag or a commit instead of a branch head')
     .option('--path <dir>', 'directory inside the repository holding the manifests', './')
     .option('--app <name>', "application name (default: the repository's name)")
+    .option('--apps <file>', 'deploy every app this file of the repository lists (name, path, namespace, dependsOn, context, prune)')
+    .option('--concurrency-apps <n>', 'with --apps: how many apps are deployed at a time', '4')
+    .option('--prune-apps', 'with --apps: delete the objects of apps the file no longer lists (otherwise only reported)', false)
     .option('--prune', "delete the app's objects that are no longer in the repository", true)
     .option('--no-prune', 'keep objects that left the repository')
     .addOption(allowEmptyOption())
@@ -70,7 +82,15 @@ async function runSync(flags: SyncFlags, self: Command): Promise<number> {
   const before = problems.length;
   const intervalMs = durationFlag('--interval', flags.interval, problems);
   if (problems.length === before && intervalMs < 100) problems.push(`invalid --interval "${flags.interval}": must be at least 100ms`);
+  const concurrencyApps = positiveIntegerFlag('--concurrency-apps', flags.concurrencyApps, problems);
+  if (flags.apps !== undefined) {
+    for (const flag of ['app', 'path'] as const) if (self.getOptionValueSource(flag) === 'cli') problems.push(`--${flag} cannot be combined with --apps: the apps file names each app and its path`);
+  } else {
+    if (self.getOptionValueSource('concurrencyApps') === 'cli') problems.push('--concurrency-apps is only for --apps');
+    if (flags.pruneApps) problems.push('--prune-apps is only for --apps');
+  }
   assertValid(problems);
+  if (flags.apps !== undefined) return runFleet(flags, g, parsed, { intervalMs, concurrencyApps });
 
   // Heavy modules load only now, so that --help stays fast.
   const { parseRepoUrl, checkRefName, normaliseRepoPath } = await import('../git/index.js');
@@ -106,5 +126,93 @@ async function runSync(flags: SyncFlags, self: Command): Promise<number> {
   } finally {
     render.stop();
     kube.close();
+  }
+}
+
+/** sync --apps: every app of the file, once or on every tick with --watch. */
+async function runFleet(flags: SyncFlags, g: GlobalOptions, parsed: ParsedReleaseFlags, n: { intervalMs: number; concurrencyApps: number }): Promise<number> {
+  const { parseRepoUrl, checkRefName, normaliseRepoPath } = await import('../git/index.js');
+  parseRepoUrl(flags.repo);
+  const file = normaliseRepoPath(flags.apps!);
+  if (flags.branch !== undefined) checkRefName(flags.branch, '--branch');
+  if (flags.ref !== undefined) checkRefName(flags.ref, '--ref');
+  const { releaseSettings, interruptible } = await import('../gitops/command.js');
+  const { connect } = await import('../kube/connect.js');
+  const { openSource } = await import('../gitops/source.js');
+  const { syncFleet, fleetJSON } = await import('../gitops/fleet.js');
+  const { gitopsRenderer } = await import('../gitops/render.js');
+  const { pause } = await import('../gitops/watch.js');
+  const { color } = await import('../ui/colors.js');
+
+  const connections = new Map<string, Promise<Kube>>();
+  const connectTo = (context: string | undefined, namespace: string): Promise<Kube> => {
+    const key = `${context ?? ''}\0${namespace}`;
+    if (!connections.has(key)) connections.set(key, connect({ ...g, context: context ?? g.context, namespace, log: g.verbose ? log.debug : undefined }));
+    return connections.get(key)!;
+  };
+  const human = flags.output === 'table';
+  try {
+    return await interruptible(async (signal) => {
+      const source = await openSource({ repo: flags.repo, path: './', cacheDir: flags.cacheDir, signal });
+      if (flags.watch) log.info(`watching ${source.url.display} (${flags.ref ?? flags.branch ?? 'default branch'}, apps file ${file}) every ${flags.interval}`);
+      for (;;) {
+        let code: number;
+        try {
+          const result = await syncFleet({
+            file,
+            source,
+            branch: flags.branch,
+            ref: flags.ref,
+            concurrency: n.concurrencyApps,
+            pruneApps: flags.pruneApps,
+            dryRun: flags.dryRun,
+            signal,
+            connect: connectTo,
+            settings: (app, kube) => {
+              const render = gitopsRenderer({ app: app.name, namespace: app.namespace, format: flags.output, watching: flags.watch, prefix: `${app.name}: ` });
+              return {
+                ...releaseSettings(kube, app.name, { ...flags, prune: app.prune }, parsed, signal, human ? (ev) => render.on(ev) : () => undefined),
+                enforceNamespace: false,
+                branch: flags.branch,
+                ref: flags.ref,
+                unpin: flags.unpin,
+                drift: flags.drift,
+                appsFile: file,
+              };
+            },
+            onDone: (r) => {
+              if (human && r.result === 'not attempted') log.error(`${r.app.name}: ${r.reason}`);
+              else if (human && r.result === 'failed' && !r.record && r.reason) log.error(`${r.app.name}: ${r.reason}`);
+            },
+            onOrphan: (o) => {
+              if (!human) return;
+              const where = `app ${o.app} (namespace ${o.namespace}${o.context ? `, context ${o.context}` : ''})`;
+              if (o.app === '*') log.warn(o.reason!);
+              else if (o.pruned === 'succeeded') log.info(`${where} left ${file}: its objects were deleted (--prune-apps)`);
+              else if (o.pruned === 'failed') log.error(`${where} left ${file}: deleting its objects failed: ${o.reason}`);
+              else log.warn(`${where} is no longer in ${file}: left as it is; --prune-apps deletes its objects`);
+            },
+          });
+          code = result.exitCode;
+          if (human) {
+            const counts = new Map<string, number>();
+            for (const r of result.apps) counts.set(r.result, (counts.get(r.result) ?? 0) + 1);
+            const summary = [...counts].map(([k, v]) => `${v} ${k}`).join(', ');
+            log.result(`${code === 0 ? color.success('apps') : color.error('apps')} at ${result.head.revision}: ${summary}`);
+          } else {
+            const doc = fleetJSON(result, file);
+            log.result(flags.output === 'json' ? JSON.stringify(doc, null, 2) : `---\n${(await import('js-yaml')).default.dump(doc, { lineWidth: -1 }).trimEnd()}`);
+          }
+        } catch (err) {
+          if (!flags.watch || signal.aborted) throw err;
+          const { errorMessage } = await import('../engine/errors.js');
+          log.error(`${errorMessage(err)}; trying again in ${flags.interval}`);
+          code = 1;
+        }
+        if (!flags.watch || (await pause(n.intervalMs, signal))) return code;
+      }
+    });
+  } finally {
+    for (const k of connections.values()) await k.then((kube) => kube.close()).catch(() => undefined);
   }
 }

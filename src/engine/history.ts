@@ -17,8 +17,11 @@ export const REVISION_ANNOTATION = 'gdeploy.dev/revision';
 export const MAX_REVISIONS = 20;
 
 export type RevisionResult = 'succeeded' | 'failed' | 'rolled back' | 'interrupted';
-/** `drift`: a sync put back what was changed by hand, at the commit already deployed. */
-export type RevisionAction = 'sync' | 'apply' | 'rollback' | 'drift' | 'set-image' | 'edit';
+/**
+ * `drift`: a sync put back what was changed by hand, at the commit already deployed.
+ * `prune-app`: the app left its apps file and `sync --prune-apps` deleted its objects.
+ */
+export type RevisionAction = 'sync' | 'apply' | 'rollback' | 'drift' | 'set-image' | 'edit' | 'prune-app';
 
 export interface RevisionRecord {
   /** 1, 2, 3, ... never reused, even after old entries are dropped. */
@@ -49,6 +52,8 @@ export interface RevisionRecord {
   drift?: string[];
   /** A change made in the cluster (set-image, edit) to an app that follows git, which git does not have: the next sync puts it back. */
   notInGit?: boolean;
+  /** Deployed as one app of an apps file (sync --apps): the file's path in the repository. */
+  appsFile?: string;
   /** The objects deployed, as `Kind/namespace/name`. */
   inventory: string[];
 }

@@ -316,6 +316,20 @@ export class GitMirror {
     }
   }
 
+  /** What `path` is at commit `sha`: a file, a directory, or nothing. */
+  async pathType(sha: string, path: string): Promise<'file' | 'directory' | undefined> {
+    const repoPath = normaliseRepoPath(path);
+    if (repoPath === '') return 'directory';
+    const listing = await this.run.git.raw(['ls-tree', '-z', '--end-of-options', sha, '--', repoPath]);
+    const m = /^\d+ (blob|tree) /.exec(listing);
+    return m ? (m[1] === 'tree' ? 'directory' : 'file') : undefined;
+  }
+
+  /** The text of one file at commit `sha`. */
+  async readFile(sha: string, path: string): Promise<string> {
+    return this.run.git.raw(['cat-file', 'blob', `${sha}:${normaliseRepoPath(path)}`]);
+  }
+
   /** The YAML files under `path` at commit `sha` (repository paths -> text), as `commitEdit` hands them to its edit. */
   async yamlFiles(sha: string, path: string): Promise<Map<string, string>> {
     return (await this.readYaml(sha, normaliseRepoPath(path))).files;

@@ -61,15 +61,25 @@ export function releaseJSON(o: ReleaseOutcome, app: string, namespace: string, r
   return doc;
 }
 
-export function gitopsRenderer(opts: { app: string; namespace: string; format: Format; watching: boolean }): Renderer {
+export interface RendererOptions {
+  app: string;
+  namespace: string;
+  format: Format;
+  watching: boolean;
+  /** Put before every line (`web: `), for output several apps share; it also turns off live progress. */
+  prefix?: string;
+}
+
+export function gitopsRenderer(opts: RendererOptions): Renderer {
   const label = (ref: ObjectRef) => workloadLabel(ref, opts.namespace);
   const human = opts.format === 'table';
+  const tag = (line: string) => (opts.prefix ? line.split('\n').map((l) => (l ? opts.prefix + l : l)).join('\n') : line);
   let progress: RolloutProgress | undefined;
   const stopProgress = () => {
     progress?.stop();
     progress = undefined;
   };
-  const stamp = (line: string) => (opts.watching ? `${new Date().toISOString()} ${line}` : line);
+  const stamp = (line: string) => tag(opts.watching ? `${new Date().toISOString()} ${line}` : line);
   const notice = (line: string) => {
     stopProgress();
     log.info(stamp(line));
@@ -108,7 +118,7 @@ export function gitopsRenderer(opts: { app: string; namespace: string; format: F
           }
           return;
         case 'rollout':
-          if (!human) return;
+          if (!human || opts.prefix) return;
           progress ??= rolloutProgress(label);
           progress.update(ev.status);
           return;
@@ -144,15 +154,15 @@ export function gitopsRenderer(opts: { app: string; namespace: string; format: F
     }
     if (record === undefined && !o.deploy?.dryRun && o.result === 'succeeded') return;
     if (o.deploy) {
-      for (const line of renderLines(o.deploy.changeSet, o.deploy.dryRun)) log.result(line);
-      if (o.deploy.changeSet.changes.length > 0 && !opts.watching) log.result('\n' + renderSummary(o.deploy.changeSet));
+      for (const line of renderLines(o.deploy.changeSet, o.deploy.dryRun)) log.result(tag(line));
+      if (o.deploy.changeSet.changes.length > 0 && !opts.watching) log.result((opts.prefix ? '' : '\n') + tag(renderSummary(o.deploy.changeSet)));
       const incomplete = renderIncomplete(o.deploy.changeSet, o.deploy.dryRun);
-      if (incomplete) log.result(incomplete);
+      if (incomplete) log.result(tag(incomplete));
     }
     if (o.rollout) {
-      for (const line of summaryLines(o.rollout, label)) log.info(line);
+      for (const line of summaryLines(o.rollout, label)) log.info(tag(line));
       const failed = o.rollout.workloads.find((w) => w.subject === o.rollout!.failed);
-      if (failed) for (const line of failureLines(failed, label(failed.ref))) log.info(line);
+      if (failed) for (const line of failureLines(failed, label(failed.ref))) log.info(tag(line));
     }
     const number = record ? ` (revision ${record.number})` : '';
     if (o.result === 'succeeded') {

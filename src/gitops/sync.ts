@@ -30,6 +30,10 @@ export interface SyncSettings extends ReleaseSettings {
   ref?: string;
   /** Deploy the branch head even if a rollback pinned the app. */
   unpin: boolean;
+  /** The head, already resolved (an apps file resolves it once for all its apps): not fetched again. */
+  head?: ResolvedCommit;
+  /** The app is one of this apps file's (a path in the repository): recorded with each revision. */
+  appsFile?: string;
   /** How long to wait for another operation on the app (ms). */
   lockWaitMs: number;
   rollbackOnFailure: boolean;
@@ -60,7 +64,7 @@ export function newSyncState(): SyncState {
 }
 
 export async function syncOnce(s: SyncSettings, source: GitSource, state: SyncState): Promise<SyncResult> {
-  const head = await source.mirror.update({ branch: s.branch, ref: s.ref });
+  const head = s.head ?? (await source.mirror.update({ branch: s.branch, ref: s.ref }));
   if (state.holdOff && state.holdOff.head === head.sha && Date.now() < state.holdOff.until) {
     return { head, pinned: false, exitCode: ExitCode.OK };
   }
@@ -80,7 +84,7 @@ export async function syncOnce(s: SyncSettings, source: GitSource, state: SyncSt
       state.reportedPin = undefined;
       if (!s.dryRun) await clearPin(s.kube, s.app, s.namespace, s.signal);
     }
-    const { outcome, record } = await deployAndRecord({ ...s, signal: untilLost(lock, s.signal) }, source, target, history, { action: 'sync', cache: state.cache });
+    const { outcome, record } = await deployAndRecord({ ...s, signal: untilLost(lock, s.signal) }, source, target, history, { action: 'sync', cache: state.cache, extra: s.appsFile ? { appsFile: s.appsFile } : {} });
     return { head, outcome, record, pinned: decision.kind === 'pinned', exitCode: outcome.exitCode };
   } finally {
     await lock?.release();
@@ -147,6 +151,7 @@ export async function deployAndRecord(
     // Put back: a revision of its own, so that history says a hot fix was reverted, what and whose.
     const recorded = await recordRevision(s.kube, s.app, s.namespace, {
       ...revisionOf(target, source, outcome),
+      ...extra,
       action: 'drift',
       drift: outcome.drift.objects.map(driftLine),
     });

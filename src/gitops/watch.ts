@@ -65,7 +65,7 @@ export async function watch(s: WatchSettings, source: GitSource): Promise<WatchR
 }
 
 /** Sleeps; true when stopped meanwhile. */
-async function pause(ms: number, stop: AbortSignal): Promise<boolean> {
+export async function pause(ms: number, stop: AbortSignal): Promise<boolean> {
   try {
     await sleep(ms, undefined, { signal: stop });
     return false;
