@@ -150,3 +150,29 @@ test('an apps file with a cycle, an unknown dependency, a duplicate, a bad path 
   assert.equal(both.code, 2);
   assert.match(both.stderr, /--app cannot be combined with --apps/);
 });
+
+test('a cluster that cannot be reached fails its apps only', { skip: SKIP_WITHOUT_KUBECTL }, async (t) => {
+  const c = await cluster(t);
+  const r = await repo(t);
+  // A second context whose server is a port nothing listens on.
+  const config = yaml.load(readFileSync(c.kubeconfig, 'utf8')) as any;
+  const current = config.contexts.find((x: any) => x.name === config['current-context']).context;
+  config.clusters.push({ name: 'down', cluster: { server: 'https://127.0.0.1:1' } });
+  config.contexts.push({ name: 'down', context: { cluster: 'down', user: current.user, namespace: c.ns } });
+  const dir = mkdtempSync(join(tmpdir(), 'gdeploy-contexts-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, yaml.dump(config), { mode: 0o600 });
+  await r.commit({
+    'apps.yaml': `apps:\n  - name: here\n    path: apps/here\n    namespace: ${c.ns}\n  - name: away\n    path: apps/away\n    namespace: ${c.ns}\n    context: down\n`,
+    'apps/here/cm.yaml': configMap('here'),
+    'apps/away/cm.yaml': configMap('away'),
+  });
+  const run = await c.gdeploy(['--kubeconfig', kubeconfig, 'sync', '--repo', r.remote, '--apps', 'apps.yaml', '-o', 'json']);
+  assert.equal(run.code, 1, run.stderr);
+  const results = Object.fromEntries(JSON.parse(run.stdout).apps.map((x: any) => [x.app, x]));
+  assert.equal(results.here.result, 'succeeded');
+  assert.equal(results.away.result, 'failed');
+  assert.match(results.away.reason, /127\.0\.0\.1:1/);
+  assert.ok(await c.get('configmap/here'));
+});
