@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { addApplyOptions, allowEmptyOption, addFileOptions, addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat, lockTimeoutOption } from './shared.js';
+import { waitFlags, addApplyOptions, allowEmptyOption, addFileOptions, addWaitOptions, globalsOf, outputOption, runAction, type OutputFormat, lockTimeoutOption } from './shared.js';
 import { ExitCode, GdeployError, assertValid, errorMessage } from '../engine/errors.js';
 import type { ReleaseOutcome } from '../engine/release.js';
 import type { AppLock } from '../engine/lock.js';
@@ -14,6 +14,7 @@ interface ApplyFlags {
   forceConflicts: boolean;
   concurrency: string;
   wait: boolean;
+  waitFor: 'all' | 'workloads' | 'none';
   timeout: string;
   lockTimeout: string;
   rollbackOnFailure: boolean;
@@ -107,7 +108,7 @@ async function applyLocked(
       enforceNamespace: kube.namespaceExplicit,
       prune: flags.prune,
       dryRun: flags.dryRun,
-      wait: flags.wait,
+      ...waitFlags(flags),
       timeoutMs: parsed.timeoutMs,
       forceConflicts: flags.forceConflicts,
       concurrency: parsed.concurrency,

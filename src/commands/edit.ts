@@ -4,7 +4,7 @@
 // guarded by the resourceVersion it was read at, so a concurrent change is
 // never overwritten.
 import { Command, Option } from 'commander';
-import { addWaitOptions, globalsOf, lockTimeoutOption, runAction } from './shared.js';
+import { addWaitOptions, waitFlags, globalsOf, lockTimeoutOption, runAction } from './shared.js';
 import { addFileOption, failureGraceOption, waitDurations } from './set-image.js';
 import { addWriteBackOptions, writeBackProblems, type WriteBackFlags } from './write-back-flags.js';
 import { ExitCode, GdeployError, assertValid, errorMessage } from '../engine/errors.js';
@@ -17,6 +17,7 @@ interface EditFlags extends WriteBackFlags {
   recursive: boolean;
   output: EditFormat;
   wait: boolean;
+  waitFor: 'all' | 'workloads' | 'none';
   timeout: string;
   failureGrace: string;
   lockTimeout: string;
@@ -71,7 +72,7 @@ async function runEdit(resources: string[], flags: EditFlags, self: Command): Pr
   try {
     const { selectObjects } = await import('../engine/select.js');
     const objects = await selectObjects(kube, resources, flags);
-    if (flags.commit) return await (await import('../gitops/edit-commit.js')).editCommit(kube, objects, { ...flags, ...durations });
+    if (flags.commit) return await (await import('../gitops/edit-commit.js')).editCommit(kube, objects, { ...flags, ...durations, ...waitFlags(flags) });
     const edited: Edited[] = [];
     for (const live of objects) {
       const e = await editOne(kube, live, flags.output);
@@ -102,7 +103,7 @@ async function runEdit(resources: string[], flags: EditFlags, self: Command): Pr
       fieldManager: FIELD_MANAGER,
       owners,
       dryRun: false,
-      wait: flags.wait,
+      ...waitFlags(flags),
       ...durations,
       rollbackOnFailure: flags.rollbackOnFailure,
       output: 'table',

@@ -7,7 +7,7 @@ import { ExitCode, GdeployError, errorMessage } from '../engine/errors.js';
 import type { Change } from '../engine/changeset.js';
 import type { OwningApp } from '../engine/ownership.js';
 import type { ReleaseOutcome } from '../engine/release.js';
-import type { DeployResult, WriteVerb } from '../engine/types.js';
+import type { DeployResult, WaitFor, WriteVerb } from '../engine/types.js';
 import type { AppLock } from '../engine/lock.js';
 import type { Kube, KubeObject } from '../kube/types.js';
 import type { OutputFormat } from './shared.js';
@@ -23,6 +23,7 @@ export interface HandRelease {
   owners: OwningApp[];
   dryRun: boolean;
   wait: boolean;
+  waitFor: WaitFor;
   timeoutMs: number;
   failureGraceMs: number;
   /** How long to wait for another operation on an app the objects belong to (--lock-timeout). */
@@ -84,6 +85,7 @@ export async function releaseByHand(kube: Kube, r: HandRelease): Promise<HandOut
       namespace: kube.namespace,
       dryRun: r.dryRun,
       wait: r.wait,
+      waitFor: r.waitFor,
       timeoutMs: r.timeoutMs,
       halt,
       rollbackOnFailure: r.rollbackOnFailure,

@@ -3,7 +3,7 @@
 // already owns), the rollout wait, the put back on failure and the app's
 // history, as every other write.
 import { Command, Option } from 'commander';
-import { addWaitOptions, durationFlag, globalsOf, lockTimeoutOption, outputOption, runAction, type OutputFormat } from './shared.js';
+import { addWaitOptions, waitFlags, durationFlag, globalsOf, lockTimeoutOption, outputOption, runAction, type OutputFormat } from './shared.js';
 import { addWriteBackOptions, writeBackProblems, type WriteBackFlags } from './write-back-flags.js';
 import { ExitCode, GdeployError, assertValid } from '../engine/errors.js';
 import { containerNames, hasPodTemplate, imageReferenceProblem, resolveImageChanges, type ImageChange } from '../engine/images.js';
@@ -18,6 +18,7 @@ interface SetImageFlags extends WriteBackFlags {
   selector?: string;
   dryRun: boolean;
   wait: boolean;
+  waitFor: 'all' | 'workloads' | 'none';
   timeout: string;
   failureGrace: string;
   lockTimeout: string;
@@ -185,7 +186,7 @@ async function run(kube: Kube, req: Request, flags: SetImageFlags): Promise<numb
     fieldManager: DEFAULT_FIELD_MANAGER,
     owners,
     dryRun: flags.dryRun,
-    wait: flags.wait,
+    ...waitFlags(flags),
     timeoutMs: req.timeoutMs,
     failureGraceMs: req.failureGraceMs,
     lockWaitMs: req.lockWaitMs,
@@ -233,7 +234,7 @@ async function commitThenSync(kube: Kube, objects: KubeObject[], req: Request, f
   );
   if (flags.output !== 'table') log.result(JSON.stringify({ apiVersion: 'gdeploy.dev/v1alpha1', kind: 'ImageCommit', sha: pushed.sha, branch: target.branch, files: pushed.files }));
   if (flags.sync === false) return ExitCode.OK;
-  return syncPushed(kube, target, pushed, { wait: flags.wait, timeout: flags.timeout, timeoutMs: req.timeoutMs, lockTimeout: flags.lockTimeout, lockWaitMs: req.lockWaitMs, rollbackOnFailure: flags.rollbackOnFailure, output: flags.output });
+  return syncPushed(kube, target, pushed, { ...waitFlags(flags), timeout: flags.timeout, timeoutMs: req.timeoutMs, lockTimeout: flags.lockTimeout, lockWaitMs: req.lockWaitMs, rollbackOnFailure: flags.rollbackOnFailure, output: flags.output });
 }
 
 /**

@@ -43,7 +43,17 @@ export function addWaitOptions(cmd: Command): Command {
     .option('--wait', 'wait for changed workloads to roll out', true)
     .option('--no-wait', 'do not wait for rollouts')
     .option('--timeout <duration>', 'how long to wait for rollouts, e.g. 90s, 5m', '5m')
+    .addOption(
+      new Option('--wait-for <what>', 'what to wait for: every object changed until it is current (all), only Deployments, StatefulSets and DaemonSets (workloads), or nothing (none)')
+        .choices(['all', 'workloads', 'none'])
+        .default('all'),
+    )
     .option('--rollback-on-failure', 'when a rollout fails, put back what was replaced', false);
+}
+
+/** --wait and --wait-for as the engine takes them: whether to wait, and for what. */
+export function waitFlags(flags: { wait: boolean; waitFor?: 'all' | 'workloads' | 'none' }): { wait: boolean; waitFor: 'all' | 'workloads' } {
+  return { wait: flags.wait && flags.waitFor !== 'none', waitFor: flags.waitFor === 'workloads' ? 'workloads' : 'all' };
 }
 
 /** An empty set of manifests is refused unless asked for: with prune it would delete every object of the app. */

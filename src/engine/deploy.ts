@@ -11,10 +11,10 @@ import { haltReason, notDone } from './halt.js';
 import { prune } from './prune.js';
 import { guardPrunes } from './prune-guard.js';
 import { errorMessage } from './errors.js';
-import type { ChangedWorkload, DeployOptions, DeployResult, EngineError, PlannedChange } from './types.js';
+import type { ChangedWorkload, DeployOptions, DeployResult, EngineError, PlannedChange, WaitFor } from './types.js';
 
-/** Kinds whose changes start a rollout a watcher can follow. */
-const WORKLOAD_KINDS = new Set(['apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'batch/Job']);
+/** Kinds whose changes start a rollout: all a release waits for with --wait-for workloads. */
+const WORKLOAD_KINDS = new Set(['apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet']);
 
 export async function deploy(kube: Kube, opts: DeployOptions): Promise<DeployResult> {
   if (opts.kind === 'edits' && opts.prune) throw new Error('deploy: edits of live objects are never pruned');
@@ -24,7 +24,7 @@ export async function deploy(kube: Kube, opts: DeployOptions): Promise<DeployRes
   const errors = [...planned.errors];
   const result = (dryRun: boolean): DeployResult => ({
     changeSet: planned.changeSet,
-    changedWorkloads: dryRun ? [] : changedWorkloads(changes),
+    changedWorkloads: dryRun ? [] : changedWorkloads(changes, opts.waitFor ?? 'all'),
     errors,
     dryRun,
     ...(opts.halt?.aborted ? { interrupted: haltReason(opts.halt) } : {}),
@@ -125,14 +125,20 @@ async function save(
   }
 }
 
-function changedWorkloads(changes: PlannedChange[]): ChangedWorkload[] {
+function changedWorkloads(changes: PlannedChange[], waitFor: WaitFor): ChangedWorkload[] {
   const out: ChangedWorkload[] = [];
   for (const c of changes) {
-    if (c.action !== 'created' && c.action !== 'configured') continue;
-    const group = groupOf(c.ref.apiVersion);
-    const generation = c.after?.metadata.generation;
-    if (!WORKLOAD_KINDS.has(`${group}/${c.ref.kind}`) || typeof generation !== 'number') continue;
-    out.push({ ref: refOf(c.after!), subject: c.subject, generation, uid: c.after?.metadata.uid, action: c.action });
+    if ((c.action !== 'created' && c.action !== 'configured') || !c.after) continue;
+    if (waitFor === 'workloads' && !WORKLOAD_KINDS.has(`${groupOf(c.ref.apiVersion)}/${c.ref.kind}`)) continue;
+    const generation = c.after.metadata.generation;
+    out.push({
+      ref: refOf(c.after),
+      subject: c.subject,
+      ...(typeof generation === 'number' ? { generation } : {}),
+      uid: c.after.metadata.uid,
+      action: c.action,
+      object: c.after,
+    });
   }
   return out;
 }

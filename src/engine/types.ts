@@ -80,6 +80,8 @@ export interface DeployOptions extends PlanOptions {
   revision?: Revision;
   /** The command waits for what it changed: CRDs are waited for until Established even when none of their objects follow. */
   wait?: boolean;
+  /** Which changed objects are handed to the wait (changedWorkloads); 'all' when absent. */
+  waitFor?: WaitFor;
   /** Progress, in order, for live output. */
   onEvent?: (ev: DeployEvent) => void;
   /**
@@ -91,12 +93,20 @@ export interface DeployOptions extends PlanOptions {
   halt?: AbortSignal;
 }
 
-/** A Deployment, StatefulSet, DaemonSet, ReplicaSet or Job the deploy changed: what a rollout watcher waits for. */
+/**
+ * What a release waits for (WaitFor): every object the deploy created or
+ * changed, or its workloads only (Deployments, StatefulSets, DaemonSets).
+ */
+export type WaitFor = 'all' | 'workloads';
+
+/** An object the deploy created or changed, that a release waits for until it is current (rolled out, Ready, ...). */
 export interface ChangedWorkload {
   ref: ObjectRef;
   subject: string;
-  /** metadata.generation the change produced: wait until status.observedGeneration reaches it. */
-  generation: number;
+  /** metadata.generation the change produced (for objects that have one): wait until status.observedGeneration reaches it. */
+  generation?: number;
+  /** The object as the write returned it: when that already says it is current, there is nothing to watch. */
+  object?: KubeObject;
   uid?: string;
   /** created or configured. */
   action: 'created' | 'configured';

@@ -1,7 +1,7 @@
 // What `sync` and `rollback` share between flags and the GitOps engine: the
 // release flags checked and turned into settings, and signal handling that
 // turns SIGINT/SIGTERM into an exit code (`apply` uses it too).
-import { durationFlag, positiveIntegerFlag } from '../commands/shared.js';
+import { durationFlag, positiveIntegerFlag, waitFlags } from '../commands/shared.js';
 import { log } from '../ui/log.js';
 import type { Kube } from '../kube/types.js';
 import type { EmitFn } from './events.js';
@@ -13,6 +13,8 @@ export interface ReleaseFlags {
   allowEmpty: boolean;
   dryRun: boolean;
   wait: boolean;
+  /** 'all' when absent. */
+  waitFor?: 'all' | 'workloads' | 'none';
   timeout: string;
   rollbackOnFailure: boolean;
   concurrency: string;
@@ -52,7 +54,7 @@ export function releaseSettings(
     prune: flags.prune,
     allowEmpty: flags.allowEmpty,
     dryRun: flags.dryRun,
-    wait: flags.wait,
+    ...waitFlags(flags),
     timeoutMs: parsed.timeoutMs,
     concurrency: parsed.concurrency,
     signal,

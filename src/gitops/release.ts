@@ -7,7 +7,7 @@ import { ExitCode, errorMessage } from '../engine/errors.js';
 import { hasChanges } from '../engine/changeset.js';
 import { inventorySubjects, type RevisionRecord } from '../engine/history.js';
 import { release as engineRelease, type PutBackOutcome, type ReleaseOutcome as EngineOutcome } from '../engine/release.js';
-import type { ChangedWorkload } from '../engine/types.js';
+import type { ChangedWorkload, WaitFor } from '../engine/types.js';
 import type { Kube, KubeObject } from '../kube/types.js';
 import { watchRollouts, type RolloutResult } from '../rollout/index.js';
 import type { CommitInfo } from '../git/index.js';
@@ -24,6 +24,8 @@ export interface ReleaseSettings {
   allowEmpty?: boolean;
   dryRun: boolean;
   wait: boolean;
+  /** What the wait covers; 'all' when absent. */
+  waitFor?: WaitFor;
   timeoutMs: number;
   concurrency?: number;
   /**
@@ -105,6 +107,7 @@ export async function release(
       prune: s.prune,
       dryRun: s.dryRun,
       wait: s.wait,
+      waitFor: s.waitFor,
       timeoutMs: s.timeoutMs,
       follow,
       // Git is the source of truth: fields someone changed by hand are taken back, as Flux does.

@@ -117,6 +117,7 @@ export function committedLine(target: CommitTarget, pushed: Pushed): string {
 
 export interface SyncPushedSettings {
   wait: boolean;
+  waitFor: 'all' | 'workloads';
   /** --timeout as given, and in milliseconds. */
   timeout: string;
   timeoutMs: number;
@@ -143,7 +144,7 @@ export async function syncPushed(kube: Kube, target: CommitTarget, pushed: Pushe
   const app = checkedApp(target.app ?? target.source.url.name);
   const render = gitopsRenderer({ app, namespace: kube.namespace, format: s.output, watching: false });
   // sync's defaults, with this command's wait flags.
-  const release = { prune: true, allowEmpty: false, dryRun: false, wait: s.wait, timeout: s.timeout, rollbackOnFailure: s.rollbackOnFailure, concurrency: String(DEFAULT_CONCURRENCY), lockTimeout: s.lockTimeout };
+  const release = { prune: true, allowEmpty: false, dryRun: false, wait: s.wait, waitFor: s.waitFor, timeout: s.timeout, rollbackOnFailure: s.rollbackOnFailure, concurrency: String(DEFAULT_CONCURRENCY), lockTimeout: s.lockTimeout };
   const parsed = { timeoutMs: s.timeoutMs, lockWaitMs: s.lockWaitMs, concurrency: DEFAULT_CONCURRENCY };
   try {
     return await interruptible(async (signal) => {

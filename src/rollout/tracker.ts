@@ -2,7 +2,7 @@
 // Pods and what tells their revisions apart, and turns them into a status.
 import type { KubeObject, ObjectRef } from '../kube/types.js';
 import { subjectOf } from '../engine/changeset.js';
-import { check, type ReplicaCounts, type Workload } from './checks/index.js';
+import { check, isWatchedKind, type ReplicaCounts, type Workload } from './checks/index.js';
 import { podProblems, problemKey, type ContainerProblem } from './failures.js';
 import { Informer, type InformerClient } from './informer.js';
 import { newReplicaSet, newRevisionPods } from './revision.js';
@@ -13,6 +13,8 @@ export interface RolloutTarget {
   ref: ObjectRef;
   /** metadata.generation the change produced; the controller must observe at least this. */
   generation?: number;
+  /** The object as the write returned it, when known. */
+  object?: KubeObject;
 }
 
 export type WorkloadState = 'progressing' | 'done' | 'failed';
@@ -59,7 +61,8 @@ export class Tracker {
     this.runs.push(this.self.run(signal));
     void this.self.whenSynced().then(async () => {
       const obj = this.object();
-      if (obj && !signal.aborted) this.startRelated(obj, signal);
+      // Only workloads have Pods (and revisions) to follow; any other object is judged by itself.
+      if (obj && !signal.aborted && isWatchedKind(obj.kind)) this.startRelated(obj, signal);
       // Judge only with every first list in: a failure seen before the Pods
       // are known could not name the Pod that caused it.
       await Promise.race([Promise.all(this.related().map((i) => i.whenSynced())), aborted(signal)]);

@@ -3,7 +3,8 @@
 // Pod that cannot pull its image or keeps crashing, a progress deadline, or
 // the timeout. Returns data; rendering is the caller's.
 import type { Kube } from '../kube/types.js';
-import { isWatchedKind } from './checks/index.js';
+import { check, isWatchedKind, type Workload } from './checks/index.js';
+import { subjectOf } from '../engine/changeset.js';
 import { gatherEvidence, type ContainerProblem, type Evidence, type LogReader } from './failures.js';
 import { Tracker, type RolloutTarget, type WorkloadStatus } from './tracker.js';
 import type { Availability } from './summary.js';
@@ -15,8 +16,6 @@ export interface WatchOptions {
   timeoutMs: number;
   /** How long a new Pod may stay in ImagePullBackOff, CrashLoopBackOff, ... before the rollout fails. */
   failureGraceMs?: number;
-  /** Also wait for Jobs to complete (off by default: a Job is not a rollout). */
-  jobs?: boolean;
   /** Rejects the wait with the signal's reason. */
   signal?: AbortSignal;
   /** Every change of a workload's status, in order. */
@@ -51,17 +50,23 @@ export interface RolloutResult {
   reconnects: { resumes: number; relists: number };
 }
 
-/** The targets the watcher has rules for; others (ReplicaSets, Pods, ...) have no rollout. */
-export function rolloutTargets<T extends RolloutTarget>(targets: T[], opts: { jobs?: boolean } = {}): T[] {
-  return targets.filter((t) => isWatchedKind(t.ref.kind) && (t.ref.kind !== 'Job' || opts.jobs));
-}
-
 export function watchRollouts(
   kube: Pick<Kube, 'list' | 'watch'>,
   targets: RolloutTarget[],
   opts: WatchOptions,
 ): Promise<RolloutResult> {
-  return new RolloutWatch(kube, rolloutTargets(targets, opts), opts).run();
+  return new RolloutWatch(kube, targets, opts).run();
+}
+
+/**
+ * A target that needs no watch: not a workload, and already current as the
+ * write returned it (a ConfigMap, a Service, a custom resource without status
+ * conventions), by the same rules a watch would judge it with.
+ */
+function currentAsWritten(t: RolloutTarget): WorkloadStatus | undefined {
+  if (!t.object || isWatchedKind(t.ref.kind)) return undefined;
+  const result = check(t.object as Workload, t.generation ?? 0);
+  return result.done ? { ref: t.ref, subject: subjectOf(t.ref), state: 'done', message: result.message } : undefined;
 }
 
 class RolloutWatch {
@@ -74,12 +79,21 @@ class RolloutWatch {
   private settle!: (r: { outcome: RolloutOutcome; failed?: WorkloadStatus }) => void;
   private settled = false;
 
+  /** Targets current as written: done from the start, never watched. */
+  private readonly current: WorkloadStatus[] = [];
+
   constructor(
     private readonly kube: Pick<Kube, 'list' | 'watch'>,
     targets: RolloutTarget[],
     private readonly opts: WatchOptions,
   ) {
-    this.trackers = targets.map((t) => new Tracker(kube, t, () => this.evaluate(), (err) => opts.onRetry?.(err)));
+    const watched: RolloutTarget[] = [];
+    for (const t of targets) {
+      const done = currentAsWritten(t);
+      if (done) this.current.push(done);
+      else watched.push(t);
+    }
+    this.trackers = watched.map((t) => new Tracker(kube, t, () => this.evaluate(), (err) => opts.onRetry?.(err)));
   }
 
   async run(): Promise<RolloutResult> {
@@ -157,6 +171,7 @@ class RolloutWatch {
       if (failed && t.subject === failed.subject && evidence) r.evidence = evidence;
       return r;
     });
+    workloads.unshift(...this.current.map((status) => ({ ...status, durationMs: 0 })));
     const reconnects = this.trackers.reduce(
       (sum, t) => {
         const r = t.reconnects();

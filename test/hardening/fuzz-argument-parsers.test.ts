@@ -144,7 +144,7 @@ test('image references: random and mutated references never throw, and nothing a
 });
 
 test('CONTAINER=IMAGE pairs: set-image accepts well-formed pairs as given, refuses the rest naming the pair', () => {
-  const flags = { recursive: false, all: false, dryRun: false, wait: true, timeout: '5m', failureGrace: '5s', lockTimeout: '1m', rollbackOnFailure: false, output: 'table' as const };
+  const flags = { recursive: false, all: false, dryRun: false, wait: true, timeout: '5m', failureGrace: '5s', lockTimeout: '1m', waitFor: 'all' as const, rollbackOnFailure: false, output: 'table' as const };
   const pair = fc.oneof(
     fc.tuple(fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/), validReference).map(([c, r]) => `${c}=${r}`),
     mutated(['web=nginx:1', '*=registry.example.com/app:2', 'app=localhost:5000/x@sha256:' + 'a'.repeat(64)]),
