@@ -87,7 +87,7 @@ export interface StatusOptions {
   allNamespaces?: boolean;
   /** Where repositories are mirrored (as sync's --cache-dir). */
   cacheDir?: string;
-  /** Apps looked at at once. */
+  /** Requests in flight per app (the engine's default when absent). */
   concurrency?: number;
   signal?: AbortSignal;
 }
@@ -184,7 +184,7 @@ async function syncStatus(kube: Kube, inv: Inventory, source: DeployedSource | u
       concurrency: opts.concurrency,
       signal: opts.signal,
     });
-    if (p.errors.length > 0) return { status: 'Unknown', unknown: 'error', reason: p.errors[0]!.message, ...pinned };
+    if (p.errors.length > 0) return { status: 'Unknown', unknown: 'error', reason: `cannot compare with ${source.revision}: ${p.errors[0]!.message}`, ...pinned };
     const differ = p.changeSet.changes.filter((c) => c.action !== 'unchanged');
     if (differ.length === 0) return { status: 'Synced', ...pinned };
     const listed = differ.map((change) => {
