@@ -138,6 +138,17 @@ test('status: --app and -A, an app applied from files, a missing object, an unkn
   assert.equal(none.code, 1);
   assert.match(none.stderr, new RegExp(`app never-deployed not found in namespace ${c.ns}`));
 
+  // A fresh mirror cache fetches the deployed commit; a repository that is gone makes sync Unknown, saying why.
+  const fresh = join(dir, '..', 'fresh-cache');
+  assert.equal((await statusJSON(c, '--app', cfg.name, '--cache-dir', fresh)).get(cfg.name)!.sync.status, 'Synced');
+  const gone = await suite.repo(`status-gone-${suffix()}`);
+  await gone.commit({ 'cm.yaml': configMap(gone.name, '1') });
+  assert.equal((await c.gdeploy(['sync', '--repo', gone.remote])).code, 0);
+  await gone.cleanup();
+  const lost = (await statusJSON(c, '--app', gone.name, '--cache-dir', join(dir, '..', 'empty-cache'))).get(gone.name)!;
+  assert.deepEqual([lost.sync.status, lost.sync.unknown, lost.health.status], ['Unknown', 'error', 'Healthy']);
+  assert.match(lost.message!, /^cannot compare with main@sha1:[0-9a-f]{40}: /);
+
   // An object of the inventory deleted by hand: Missing, and a sync would create it again.
   assert.equal((await c.kubectl(['delete', 'configmap', cfg.name])).code, 0);
   const missing = (await statusJSON(c, '--app', cfg.name)).get(cfg.name)!;
