@@ -233,7 +233,8 @@ async function appHealth(kube: Kube, refs: ObjectRef[], opts: StatusOptions): Pr
 /**
  * The first thing worth knowing: an object that failed or is gone, then why
  * sync could not be decided, a revision that did not succeed, what differs
- * from git, what is still rolling out, and last a pin.
+ * from git, what is still rolling out, a pin, and for an app that records no
+ * source, its last revision.
  */
 function messageOf(s: AppStatus, history: AppHistory): string | undefined {
   const { health, sync } = s;
@@ -244,6 +245,8 @@ function messageOf(s: AppStatus, history: AppHistory): string | undefined {
   if (sync.status === 'OutOfSync') return sync.reason;
   if (health.status !== 'Healthy') return health.reason;
   if (sync.pinned) return pinLine(sync.pinned);
+  // Nothing says where its objects come from (an app whose objects were all deleted, say): what last happened to it.
+  if (sync.unknown === 'no revision' && last?.message) return `revision ${last.number} (${last.action}): ${last.message}`;
   return undefined;
 }
 
