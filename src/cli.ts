@@ -13,6 +13,7 @@ import { editCommand } from './commands/edit.js';
 import { syncCommand } from './commands/sync.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { historyCommand } from './commands/history.js';
+import { statusCommand } from './commands/status.js';
 import { sandboxCommand } from './commands/sandbox.js';
 import { versionCommand } from './commands/version.js';
 import { completionCommand, namesCommand } from './commands/completion.js';
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
     syncCommand,
     rollbackCommand,
     historyCommand,
+    statusCommand,
     sandboxCommand,
     versionCommand,
     completionCommand,

@@ -24,7 +24,8 @@ const NAMED_OBJECT_COMMANDS = ['edit', 'set-image'];
 
 function bash(root: Command): string {
   const { globals, commands } = specs(root);
-  const cases = commands.map((c) => `    ${c.name}) opts="${[...c.flags, ...globals].join(' ')}" ;;`).join('\n');
+  // A command may list a global flag again for its help (status --context): offer it once.
+  const cases = commands.map((c) => `    ${c.name}) opts="${[...new Set([...c.flags, ...globals])].join(' ')}" ;;`).join('\n');
   return `# gdeploy bash completion: source <(gdeploy completion bash)
 _gdeploy() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" cmd="\${COMP_WORDS[1]}" opts

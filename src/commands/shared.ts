@@ -9,13 +9,20 @@ import { namespaceProblem } from '../engine/names.js';
 /** kubectl's global connection flags, registered on the root program. */
 export interface GlobalOptions {
   kubeconfig?: string;
+  /** The last --context given: the one context a command uses, as with kubectl. */
   context?: string;
+  /** Every --context given, in order (status reads several clusters). */
+  contexts?: string[];
   namespace?: string;
   color: boolean;
   verbose: boolean;
 }
 
 export function addGlobalOptions(program: Command): Command {
+  program.on('option:context', (name: string) => {
+    const given = (program.getOptionValue('contexts') as string[] | undefined) ?? [];
+    program.setOptionValue('contexts', [...given, name]);
+  });
   return program
     .option('--kubeconfig <path>', 'path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)')
     .option('--context <name>', 'the kubeconfig context to use')

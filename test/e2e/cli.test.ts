@@ -7,7 +7,7 @@ import { REPO_ROOT, runCli } from '../helpers/cli.js';
 test('--help lists every command and the exit codes', async () => {
   const r = await runCli(['--help']);
   assert.equal(r.code, 0);
-  for (const c of ['apply', 'diff', 'set-image', 'edit', 'sync', 'rollback', 'history', 'sandbox']) {
+  for (const c of ['apply', 'diff', 'set-image', 'edit', 'sync', 'rollback', 'history', 'status', 'sandbox']) {
     assert.match(r.stdout, new RegExp(`^  ${c}\\b`, 'm'), `command ${c} missing from --help`);
   }
   assert.match(r.stdout, /Exit codes:/);
