@@ -1,15 +1,12 @@
 // Whether an app's objects are healthy, read from the cluster and never
-// written: one verdict per object of its inventory. Workloads are judged by
-// the rollout checks (kubectl rollout status's rules), and one whose rollout is
-// not done is looked at more closely: a Pod of its current revision that
-// cannot pull its image or keeps crashing makes it Degraded at once, with the
-// Pod's reason. Other kinds follow kstatus' generic rules: a spec not yet
-// observed, a Stalled, Failed or Reconciling condition, Ready or Available
-// False, plus a few built-in kinds whose status says it otherwise (Pods,
-// claims, CRDs, load balancers).
+// written: one verdict per object of its inventory, by the same ladder a
+// release waits with (rollout/checks check()). A workload whose rollout is not
+// done is looked at more closely: a Pod of its current revision that cannot
+// pull its image or keeps crashing makes it Degraded at once, with the Pod's
+// reason.
 import type { Kube, KubeObject, ObjectRef, ResourceMapping } from '../kube/types.js';
 import { isForbidden, isNotFound, isUnauthorized } from '../kube/errors.js';
-import { check, isWatchedKind, type Condition, type Workload } from '../rollout/checks/index.js';
+import { check, isWatchedKind, type Workload } from '../rollout/checks/index.js';
 import { podProblems, type ContainerProblem } from '../rollout/failures.js';
 import { newRevisionPods } from '../rollout/revision.js';
 import { selectorString, type LabelSelector } from '../rollout/selector.js';
@@ -42,26 +39,21 @@ export interface Related {
 }
 
 /**
- * The health of one object as the cluster has it (undefined: it is gone).
- * `related` is read by the caller for a workload whose own status says its
- * rollout is not done (see needsRelated); without it such a workload is
- * Progressing, with it a failing Pod makes it Degraded.
+ * The health of one object as the cluster has it (undefined: it is gone), by
+ * the release's own ladder (check(): generic rules, the kind's rules, then
+ * the Ready condition), so that status and a release never disagree. What
+ * check calls failed is Degraded, not done is Progressing. `related` is read
+ * by the caller for a workload whose own status says its rollout is not done
+ * (see needsRelated): a failing Pod of its current revision makes it Degraded.
  */
 export function objectHealth(obj: KubeObject | undefined, related?: Related): Verdict {
   if (obj === undefined) return { health: 'Missing', reason: 'not found' };
-  if (obj.metadata.deletionTimestamp) return { health: 'Progressing', reason: 'being deleted' };
-  if (isWorkload(obj)) return workloadHealth(obj, related);
-  switch (`${groupOf(obj.apiVersion)}/${obj.kind}`) {
-    case '/Pod':
-      return podHealth(obj);
-    case '/PersistentVolumeClaim':
-      return claimHealth(obj);
-    case '/Service':
-      return serviceHealth(obj);
-    case 'apiextensions.k8s.io/CustomResourceDefinition':
-      return crdHealth(obj);
-  }
-  return genericHealth(obj);
+  const result = check(obj as Workload);
+  if (result.done) return { health: 'Healthy' };
+  const problem = isWorkload(obj) && related ? newRevisionPods(obj, related.pods, related).flatMap(podProblems)[0] : groupOf(obj.apiVersion) === '' && obj.kind === 'Pod' ? podProblems(obj)[0] : undefined;
+  if (result.failed) return { health: 'Degraded', reason: problem ? `${result.message}: ${problemLine(problem)}` : result.message };
+  if (problem) return { health: 'Degraded', reason: problemLine(problem) };
+  return { health: 'Progressing', reason: result.message.replace(/\.\.\.$/, '') };
 }
 
 /** Whether objectHealth would say more about this object with its Pods. */
@@ -74,90 +66,9 @@ function isWorkload(obj: KubeObject): boolean {
   return isWatchedKind(obj.kind) && (group === 'apps' || (group === 'batch' && obj.kind === 'Job'));
 }
 
-function workloadHealth(obj: KubeObject, related: Related | undefined): Verdict {
-  const generic = generationVerdict(obj);
-  if (generic) return generic;
-  const result = check(obj as Workload);
-  if (result.done) return { health: 'Healthy' };
-  const problem = related ? newRevisionPods(obj, related.pods, related).flatMap(podProblems)[0] : undefined;
-  if (result.failed) return { health: 'Degraded', reason: problem ? `${result.message}: ${problemLine(problem)}` : result.message };
-  if (problem) return { health: 'Degraded', reason: problemLine(problem) };
-  return { health: 'Progressing', reason: result.message };
-}
-
 /** `pod web-5d9c-x2x: ImagePullBackOff: Back-off pulling image "..."`, as the rollout watcher words it. */
 function problemLine(p: ContainerProblem): string {
   return `pod ${p.pod}: ${p.reason}: ${p.message || p.image}`;
-}
-
-function podHealth(pod: KubeObject): Verdict {
-  const status = (pod.status ?? {}) as { phase?: string; reason?: string; message?: string };
-  if (status.phase === 'Succeeded') return { health: 'Healthy' };
-  if (status.phase === 'Failed') return { health: 'Degraded', reason: line('failed', status.reason, status.message) };
-  const problem = podProblems(pod)[0];
-  if (problem) return { health: 'Degraded', reason: `${problem.reason}: ${problem.message || problem.image}` };
-  if (status.phase === 'Running' && conditionOf(pod, 'Ready')?.status === 'True') return { health: 'Healthy' };
-  return { health: 'Progressing', reason: status.phase === 'Running' ? 'running, not ready' : `phase ${status.phase ?? 'unknown'}` };
-}
-
-function claimHealth(pvc: KubeObject): Verdict {
-  const phase = (pvc.status as { phase?: string } | undefined)?.phase;
-  if (phase === 'Bound') return { health: 'Healthy' };
-  if (phase === 'Lost') return { health: 'Degraded', reason: 'claim lost its volume' };
-  return { health: 'Progressing', reason: `not bound: phase ${phase ?? 'unknown'}` };
-}
-
-function serviceHealth(svc: KubeObject): Verdict {
-  const type = (svc.spec as { type?: string } | undefined)?.type;
-  const ingress = (svc.status as { loadBalancer?: { ingress?: unknown[] } } | undefined)?.loadBalancer?.ingress;
-  if (type === 'LoadBalancer' && !(Array.isArray(ingress) && ingress.length > 0)) return { health: 'Progressing', reason: 'waiting for a load balancer address' };
-  return { health: 'Healthy' };
-}
-
-function crdHealth(crd: KubeObject): Verdict {
-  const names = conditionOf(crd, 'NamesAccepted');
-  if (names?.status === 'False') return { health: 'Degraded', reason: conditionLine(names) };
-  if (conditionOf(crd, 'Established')?.status === 'True') return { health: 'Healthy' };
-  return { health: 'Progressing', reason: 'not established yet' };
-}
-
-/** kstatus' rules for any kind: the spec observed, then the conditions controllers agree on. */
-function genericHealth(obj: KubeObject): Verdict {
-  const generic = generationVerdict(obj);
-  if (generic) return generic;
-  const conditions = conditionsOf(obj);
-  const failed = conditions.find((c) => (c.type === 'Stalled' || c.type === 'Failed') && c.status === 'True');
-  if (failed) return { health: 'Degraded', reason: conditionLine(failed) };
-  const busy = conditions.find((c) => c.type === 'Reconciling' && c.status === 'True');
-  if (busy) return { health: 'Progressing', reason: conditionLine(busy) };
-  const notReady = conditions.find((c) => (c.type === 'Ready' || c.type === 'Available') && c.status === 'False');
-  if (notReady) return { health: 'Progressing', reason: conditionLine(notReady) };
-  return { health: 'Healthy' };
-}
-
-/** The controller has not seen the current spec yet (only for objects whose status says which one it saw). */
-function generationVerdict(obj: KubeObject): Verdict | undefined {
-  const generation = obj.metadata.generation;
-  const observed = (obj.status as { observedGeneration?: unknown } | undefined)?.observedGeneration;
-  if (typeof generation !== 'number' || typeof observed !== 'number' || observed >= generation) return undefined;
-  return { health: 'Progressing', reason: `generation ${generation} not observed yet (status is of generation ${observed})` };
-}
-
-function conditionsOf(obj: KubeObject): Condition[] {
-  const c = (obj.status as { conditions?: unknown } | undefined)?.conditions;
-  return Array.isArray(c) ? (c as Condition[]).filter((x) => x && typeof x.type === 'string') : [];
-}
-
-function conditionOf(obj: KubeObject, type: string): Condition | undefined {
-  return conditionsOf(obj).find((c) => c.type === type);
-}
-
-function conditionLine(c: Condition): string {
-  return line(`${c.type}=${c.status}`, c.reason, c.message);
-}
-
-function line(...parts: (string | undefined)[]): string {
-  return parts.filter((p) => p !== undefined && p !== '').join(': ');
 }
 
 /** The worst of several verdicts; the first object with it gives the reason. */

@@ -5,6 +5,7 @@
 // PersistentVolumeClaim until it is Bound (or --timeout).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SKIP_WITHOUT_KUBECTL, cluster, manifests, write, type Cluster } from '../helpers/cluster.js';
 
@@ -91,7 +92,7 @@ test('objects without status conventions are current at once; a PersistentVolume
   assert.equal(ok.code, 0, ok.stderr);
 
   // A claim no storage class can satisfy stays Pending.
-  const pvc = `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  storageClassName: ${c.clusterName('StorageClass', 'none')}\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n`;
+  const pvc = `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  storageClassName: no-such-class-${randomBytes(4).toString('hex')}\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n`;
   const claim = manifests(t, 'claim', { 'pvc.yaml': pvc });
   const pending = await c.gdeploy(['apply', '-f', claim, '--app', 'claim', '--timeout', '3s']);
   assert.equal(pending.code, 4, pending.stderr);

@@ -44,10 +44,10 @@ test('other kinds: gone, being deleted, spec not observed, kstatus conditions, c
   assert.deepEqual(objectHealth(undefined), { health: 'Missing', reason: 'not found' });
   assert.equal(objectHealth(obj('{apiVersion: v1, kind: ConfigMap, metadata: {name: c, deletionTimestamp: "2024-01-01T00:00:00Z"}}')).health, 'Progressing');
   assert.equal(objectHealth(obj('{apiVersion: v1, kind: ConfigMap, metadata: {name: c}}')).health, 'Healthy');
-  assert.match(objectHealth(obj('{apiVersion: x.io/v1, kind: Db, metadata: {name: d, generation: 3}, status: {observedGeneration: 2}}')).reason!, /generation 3 not observed/);
+  assert.match(objectHealth(obj('{apiVersion: x.io/v1, kind: Db, metadata: {name: d, generation: 3}, status: {observedGeneration: 2}}')).reason!, /observe generation 3 of Db/);
   assert.deepEqual(objectHealth(obj('{apiVersion: x.io/v1, kind: Db, metadata: {name: d}, status: {conditions: [{type: Stalled, status: "True", reason: NoDisk, message: volume full}]}}')), {
     health: 'Degraded',
-    reason: 'Stalled=True: NoDisk: volume full',
+    reason: 'Stalled=True (NoDisk): volume full',
   });
   assert.equal(objectHealth(obj('{apiVersion: x.io/v1, kind: Db, metadata: {name: d}, status: {conditions: [{type: Ready, status: "False"}]}}')).health, 'Progressing');
   assert.equal(objectHealth(obj('{apiVersion: v1, kind: PersistentVolumeClaim, metadata: {name: p}, status: {phase: Pending}}')).health, 'Progressing');
