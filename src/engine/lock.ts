@@ -18,6 +18,10 @@ export interface LockOptions {
   waitMs: number;
   /** How long the lease stays valid without renewal (s). */
   leaseSeconds?: number;
+  /** The Lease's name (default `gdeploy-lock.<app>`, the app's lock). */
+  name?: string;
+  /** How often a waiter looks at the lease again (ms). */
+  pollMs?: number;
   signal?: AbortSignal;
   /** Called once when the lock is busy and we start waiting. */
   onWait?: (holder: LeaseHolder) => void;
@@ -54,8 +58,8 @@ export function untilLost(lock: AppLock | undefined, signal: AbortSignal | undef
 }
 const POLL_MS = 500;
 
-export function lockRef(app: string, namespace: string): ObjectRef {
-  return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace, name: `gdeploy-lock.${app}` };
+export function lockRef(app: string, namespace: string, name = `gdeploy-lock.${app}`): ObjectRef {
+  return { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', namespace, name };
 }
 
 export function holderIdentity(operation: string): string {
@@ -69,7 +73,8 @@ export function holderIdentity(operation: string): string {
 }
 
 export async function acquireAppLock(kube: Kube, opts: LockOptions): Promise<AppLock> {
-  const ref = lockRef(opts.app, opts.namespace);
+  const ref = lockRef(opts.app, opts.namespace, opts.name);
+  const poll = opts.pollMs ?? POLL_MS;
   const identity = holderIdentity(opts.operation);
   const seconds = opts.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
   const deadline = Date.now() + opts.waitMs;
@@ -81,7 +86,7 @@ export async function acquireAppLock(kube: Kube, opts: LockOptions): Promise<App
     const holder = holderOf(await kube.find(ref, { signal: opts.signal }));
     if (holder === undefined) {
       // Released between our attempt and this read: try again, without hammering the server.
-      await sleep(POLL_MS / 10, undefined, { signal: opts.signal });
+      await sleep(poll / 10, undefined, { signal: opts.signal });
       continue;
     }
     if (Date.now() >= deadline) throw lockedError(opts, holder);
@@ -89,7 +94,7 @@ export async function acquireAppLock(kube: Kube, opts: LockOptions): Promise<App
       waiting = true;
       opts.onWait?.(holder);
     }
-    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())), undefined, { signal: opts.signal });
+    await sleep(Math.min(poll, Math.max(0, deadline - Date.now())), undefined, { signal: opts.signal });
   }
 }
 
@@ -155,7 +160,12 @@ class HeldLock implements AppLock {
   private readonly lostController = new AbortController();
   private readonly stopped = new AbortController();
   private readonly timer: NodeJS.Timeout;
+  private readonly periodMs: number;
+  private readonly durationMs: number;
   private renewing: Promise<void> = Promise.resolve();
+  private inFlight = false;
+  /** When the last successful write of the lease was sent. */
+  private renewedAt = Date.now();
   private released = false;
 
   constructor(
@@ -167,7 +177,9 @@ class HeldLock implements AppLock {
     // Renew well within the duration so one slow request does not lose it. The
     // caller's signal (an interrupt) must not stop renewals: the writes in flight
     // after a SIGINT still need the lock until release().
-    this.timer = setInterval(() => (this.renewing = this.renew(this.stopped.signal)), (seconds * 1000) / 3);
+    this.durationMs = seconds * 1000;
+    this.periodMs = this.durationMs / 3;
+    this.timer = setInterval(() => this.tick(), this.periodMs);
     this.timer.unref();
   }
 
@@ -175,17 +187,35 @@ class HeldLock implements AppLock {
     return this.lostController.signal;
   }
 
-  private async renew(signal: AbortSignal | undefined): Promise<void> {
+  private tick(): void {
     if (this.released || this.lost.aborted) return;
-    const spec = { ...(this.lease.spec as LeaseSpec), renewTime: microTime(new Date()) };
+    // Like client-go's renew deadline: a holder that could not renew for two
+    // thirds of the lease's duration gives it up before it runs out, for
+    // another process may take it over then.
+    if (Date.now() >= this.renewedAt + (this.durationMs * 2) / 3) {
+      this.lose(`could not renew the lease ${leaseName(this.lease)} in time: another process may take it over`);
+      return;
+    }
+    if (this.inFlight) return;
+    this.inFlight = true;
+    this.renewing = this.renew(this.stopped.signal).finally(() => (this.inFlight = false));
+  }
+
+  private lose(why: string): void {
+    clearInterval(this.timer);
+    this.lostController.abort(new GdeployError(why));
+  }
+
+  private async renew(signal: AbortSignal | undefined): Promise<void> {
+    const sent = Date.now();
+    const spec = { ...(this.lease.spec as LeaseSpec), renewTime: microTime(new Date(sent)) };
     try {
       this.lease = await this.write(spec, signal);
+      this.renewedAt = sent;
     } catch (err) {
-      if (isConflict(err) || isNotFound(err)) {
-        clearInterval(this.timer);
-        this.lostController.abort(new GdeployError(`lost the lock ${leaseName(this.lease)}: it was changed by someone else`));
-      }
-      // Anything else (a network blip): try again at the next tick, while the lease is still valid.
+      if (isConflict(err) || isNotFound(err)) this.lose(`lost ${leaseName(this.lease)}: it was changed by someone else`);
+      // Anything else (a network blip): try again soon, while the lease is still valid.
+      else if (!this.released) setTimeout(() => this.tick(), this.periodMs / 5).unref();
     }
   }
 

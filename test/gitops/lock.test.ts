@@ -93,3 +93,23 @@ test('a renewal whose earlier write went through unanswered (409 on a stale vers
   await held.release();
   assert.equal(((await server.kube.get(lockRef('five', 'default'))).spec as { holderIdentity?: string }).holderIdentity, undefined, 'released');
 });
+
+test('a lease of another name is held the same way; a holder that cannot renew in time gives it up before it expires', async () => {
+  let broken = false;
+  // The same server, with renewals that fail as a network that went away would make them fail.
+  const flaky = new Proxy(server.kube, {
+    get(target, key) {
+      if (key === 'update' && broken) return async () => Promise.reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+      const v = Reflect.get(target, key) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  const held = await acquireAppLock(flaky, opts('six', { name: 'gdeploy-leader.six', leaseSeconds: 3 }));
+  const lease = await server.kube.get(lockRef('six', 'default', 'gdeploy-leader.six'));
+  assert.equal((lease.spec as { holderIdentity: string }).holderIdentity, held.identity);
+  assert.equal(await server.kube.find(lockRef('six', 'default')), undefined, 'the app lock is another lease');
+  broken = true;
+  while (!held.lost.aborted) await new Promise((r) => setTimeout(r, 50));
+  assert.match(String((held.lost.reason as Error).message), /could not renew the lease Lease\/default\/gdeploy-leader\.six in time/);
+  await held.release();
+});
