@@ -16,6 +16,11 @@ export interface WatchSettings extends SyncSettings {
   stop: AbortSignal;
   /** Ends the loop after this many passes (tests and benchmarks). */
   maxPasses?: number;
+  /**
+   * Cuts a wait short (a webhook said the branch moved): asked for as each
+   * pass starts, its signal ends the wait that follows the pass.
+   */
+  wake?: () => AbortSignal;
 }
 
 export interface WatchResult {
@@ -32,6 +37,7 @@ export async function watch(s: WatchSettings, source: GitSource): Promise<WatchR
   let lastExitCode: number = ExitCode.OK;
   while (!s.stop.aborted && (s.maxPasses === undefined || passes < s.maxPasses)) {
     passes++;
+    const woken = s.wake?.();
     try {
       const r = await syncOnce(settings, source, state);
       // Later passes use the branch the first one resolved: no extra round trip for the remote's HEAD.
@@ -55,22 +61,22 @@ export async function watch(s: WatchSettings, source: GitSource): Promise<WatchR
       const wait = backoff(s, failures);
       lastExitCode = err instanceof GdeployError ? err.exitCode : ExitCode.ERROR;
       s.emit({ type: 'retry', error: errorMessage(err), inMs: wait });
-      if (await pause(wait, s.stop)) break;
+      if (await pause(wait, s.stop, woken)) break;
       continue;
     }
     if (s.maxPasses !== undefined && passes >= s.maxPasses) break;
-    if (await pause(s.intervalMs, s.stop)) break;
+    if (await pause(s.intervalMs, s.stop, woken)) break;
   }
   return { passes, lastExitCode };
 }
 
-/** Sleeps; true when stopped meanwhile. */
-export async function pause(ms: number, stop: AbortSignal): Promise<boolean> {
+/** Sleeps until `ms` pass or `woken` fires; true when stopped meanwhile. */
+export async function pause(ms: number, stop: AbortSignal, woken?: AbortSignal): Promise<boolean> {
   try {
-    await sleep(ms, undefined, { signal: stop });
+    await sleep(ms, undefined, { signal: woken ? AbortSignal.any([stop, woken]) : stop });
     return false;
   } catch {
-    return true;
+    return stop.aborted;
   }
 }
 
