@@ -1,0 +1,119 @@
+// `sync --watch --leader-elect`: replicas of one app's watch elect a leader
+// through the Lease `gdeploy-leader.<app>` in the app's namespace, held the
+// way the app's lock is (src/engine/lock.ts) and with client-go's timings:
+// valid 15 s, renewed every 5 s, given up when it could not be renewed for
+// 10 s. Only the leader runs the watch; the others look at the Lease every
+// 2 s and take it over once its holder stops renewing it. A leader that
+// loses the Lease stops at once (a deploy in progress starts no further
+// write) and stands by again.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { durationFlag } from '../commands/shared.js';
+import { acquireAppLock, type AppLock } from '../engine/lock.js';
+import { ExitCode, errorMessage } from '../engine/errors.js';
+import type { Kube } from '../kube/types.js';
+import type { WatchResult } from './watch.js';
+import { serveWebhooks, Wakeup, type ListenAddress } from './webhook.js';
+
+export const LEADER_LEASE_SECONDS = 15;
+/** How often a replica that stands by looks at the Lease (client-go's retry period). */
+const RETRY_MS = 2_000;
+
+export function leaderLeaseName(app: string): string {
+  return `gdeploy-leader.${app}`;
+}
+
+export interface LeaderOptions {
+  kube: Kube;
+  app: string;
+  namespace: string;
+  /** How long the Lease stays valid without renewal (s). */
+  leaseSeconds?: number;
+  /** Ends the election: the Lease is handed back. */
+  stop: AbortSignal;
+  log: (line: string) => void;
+}
+
+/**
+ * Runs `work` whenever this process leads, with a signal that fires on `stop`
+ * or when the Lease is lost; after a loss it stands by again. Returns what
+ * the last `work` returned, once `stop` fires or `work` ends on its own.
+ */
+export async function whileLeading<T>(o: LeaderOptions, work: (signal: AbortSignal) => Promise<T>): Promise<T | undefined> {
+  const seconds = o.leaseSeconds ?? LEADER_LEASE_SECONDS;
+  const name = leaderLeaseName(o.app);
+  const where = `Lease ${o.namespace}/${name}`;
+  const retryMs = Math.min(RETRY_MS, (seconds * 1000) / 3);
+  let last: T | undefined;
+  while (!o.stop.aborted) {
+    let lease: AppLock;
+    try {
+      lease = await acquireAppLock(o.kube, {
+        app: o.app,
+        namespace: o.namespace,
+        name,
+        operation: 'sync --watch',
+        waitMs: Infinity,
+        leaseSeconds: seconds,
+        pollMs: retryMs,
+        signal: o.stop,
+        onWait: (holder) => o.log(`standing by: ${holder.identity} leads (${where}); taking over if it stops renewing it`),
+        onTakeover: (previous) => o.log(`${previous.identity} stopped renewing ${where}${previous.expires ? ` (expired ${previous.expires.toISOString()})` : ''}; taking over`),
+      });
+    } catch (err) {
+      if (o.stop.aborted) break;
+      o.log(`leader election: ${errorMessage(err)}; trying again in ${retryMs / 1000}s`);
+      await sleep(retryMs, undefined, { signal: o.stop }).catch(() => undefined);
+      continue;
+    }
+    o.log(`leading: ${lease.identity} holds ${where}`);
+    try {
+      last = await work(AbortSignal.any([o.stop, lease.lost]));
+    } finally {
+      await lease.release();
+    }
+    if (o.stop.aborted) break;
+    if (!lease.lost.aborted) return last;
+    o.log(`no longer leading: ${errorMessage(lease.lost.reason)}; stopped deploying, standing by`);
+  }
+  return last;
+}
+
+/** --leader-elect and its Lease's duration (s); problems naming the flags are appended to `problems`. */
+export function checkLeaderFlags(flags: { watch: boolean; leaderElect: boolean; leaderLeaseDuration: string }, problems: string[]): number {
+  if (flags.leaderElect && !flags.watch) problems.push('--leader-elect needs --watch: only a watch has replicas to elect a leader among');
+  const ms = durationFlag('--leader-lease-duration', flags.leaderLeaseDuration, problems);
+  if (ms > 0 && ms < 1000) problems.push(`invalid --leader-lease-duration "${flags.leaderLeaseDuration}": must be at least 1s`);
+  return Math.ceil(ms / 1000);
+}
+
+export interface WatchHooks {
+  kube: Kube;
+  app: string;
+  stop: AbortSignal;
+  /** Says who leads and what webhooks did (stderr). */
+  log: (line: string) => void;
+  /** Serve webhooks there (--listen), with this secret. */
+  listen?: ListenAddress;
+  secret?: Buffer;
+  leaderElect: boolean;
+  leaseSeconds?: number;
+}
+
+/**
+ * `sync --watch` with what goes around the loop: the webhook server that
+ * wakes it, and the election that decides whether this replica runs it.
+ * Returns the exit code of the loop's last pass.
+ */
+export async function watchWithHooks(o: WatchHooks, run: (stop: AbortSignal, wake?: () => AbortSignal) => Promise<WatchResult>): Promise<number> {
+  const wakeup = o.listen ? new Wakeup() : undefined;
+  const server = o.listen && o.secret ? await serveWebhooks({ ...o.listen, secret: o.secret, onNudge: () => wakeup?.nudge(), log: o.log }) : undefined;
+  if (server) o.log(`listening for webhooks on ${server.url}`);
+  try {
+    const wake = wakeup && (() => wakeup.next());
+    if (!o.leaderElect) return (await run(o.stop, wake)).lastExitCode;
+    const last = await whileLeading({ kube: o.kube, app: o.app, namespace: o.kube.namespace, leaseSeconds: o.leaseSeconds, stop: o.stop, log: o.log }, (signal) => run(signal, wake));
+    return last?.lastExitCode ?? ExitCode.OK;
+  } finally {
+    await server?.close();
+  }
+}
