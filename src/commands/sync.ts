@@ -23,6 +23,11 @@ interface SyncFlags extends ReleaseFlags {
   apps?: string;
   concurrencyApps: string;
   pruneApps: boolean;
+  listen?: string;
+  webhookSecretFile?: string;
+  notify?: string[];
+  leaderElect: boolean;
+  leaderLeaseDuration: string;
 }
 
 const EXAMPLES = `
@@ -38,6 +43,10 @@ Examples:
 
   # Deploy every app an apps file of the repository lists, in dependency order
   gdeploy sync --repo https://github.com/acme/deploy.git --apps apps.yaml
+
+  # In a cluster, two replicas: one leads; pushes to the webhook are fetched at once; releases go to Slack
+  gdeploy sync --repo https://github.com/acme/deploy.git --watch --interval 5m --leader-elect \\
+    --listen 0.0.0.0:8080 --webhook-secret-file /secrets/webhook --notify https://hooks.slack.com/services/...
 
 A private https repository takes its token from GDEPLOY_GIT_TOKEN, else from git's credential helper.`;
 
@@ -69,6 +78,12 @@ export function syncCommand(): Command {
     )
     .addOption(lockTimeoutOption())
     .option('--cache-dir <dir>', 'where repositories are mirrored (default: $XDG_CACHE_HOME/gdeploy, else ~/.cache/gdeploy)')
+    .option('--listen <host:port>', 'with --watch, serve webhooks: POST /hook fetches at once (GitHub, GitLab or Bearer), GET /healthz')
+    .option('--webhook-secret-file <file>', 'with --listen, the file holding the secret webhook calls must prove they know')
+    .option('--notify <url>', 'POST a JSON message (Slack-compatible) for each recorded revision to URL (repeatable)', (v: string, all: string[] | undefined) => [...(all ?? []), v])
+    .option('--leader-elect', "with --watch, deploy only while holding the Lease gdeploy-leader.<app>: other replicas stand by and take over", false)
+    // How long the leader's Lease stays valid without renewal: shortened by tests of takeovers.
+    .addOption(new Option('--leader-lease-duration <duration>').default('15s').hideHelp())
     .addOption(outputOption())
     .addHelpText('after', EXAMPLES)
     .action(runAction(async (flags: SyncFlags, self: Command) => runSync(flags, self)));
@@ -89,6 +104,13 @@ async function runSync(flags: SyncFlags, self: Command): Promise<number> {
     if (self.getOptionValueSource('concurrencyApps') === 'cli') problems.push('--concurrency-apps is only for --apps');
     if (flags.pruneApps) problems.push('--prune-apps is only for --apps');
   }
+  const { checkHookFlags } = await import('../gitops/webhook.js');
+  const { checkNotifyUrls } = await import('../gitops/notify.js');
+  const { checkLeaderFlags, watchWithHooks } = await import('../gitops/leader.js');
+  const hooks = checkHookFlags(flags, problems);
+  const leaseSeconds = checkLeaderFlags(flags, problems);
+  const notifyUrls = flags.notify ?? [];
+  checkNotifyUrls(notifyUrls, problems);
   assertValid(problems);
   if (flags.apps !== undefined) return runFleet(flags, g, parsed, { intervalMs, concurrencyApps });
 
@@ -109,11 +131,16 @@ async function runSync(flags: SyncFlags, self: Command): Promise<number> {
 
   const kube = await connect({ ...g, log: g.verbose ? log.debug : undefined });
   const render = gitopsRenderer({ app, namespace: kube.namespace, format: flags.output, watching: flags.watch });
+  const { notifier, FLUSH_MS } = await import('../gitops/notify.js');
+  const notify = notifyUrls.length > 0 ? notifier({ urls: notifyUrls, app, namespace: kube.namespace, cluster: kube.context || kube.server, warn: log.warn }) : undefined;
   try {
     return await interruptible(async (signal) => {
       const source = await openSource({ repo: flags.repo, path: flags.path, cacheDir: flags.cacheDir, signal });
       const settings = {
-        ...releaseSettings(kube, app, flags, parsed, signal, (ev) => render.on(ev)),
+        ...releaseSettings(kube, app, flags, parsed, signal, (ev) => {
+          render.on(ev);
+          notify?.on(ev);
+        }),
         branch: flags.branch,
         ref: flags.ref,
         unpin: flags.unpin,
@@ -121,10 +148,13 @@ async function runSync(flags: SyncFlags, self: Command): Promise<number> {
       };
       if (!flags.watch) return (await syncOnce(settings, source, newSyncState())).exitCode;
       log.info(`watching ${source.url.display} (${flags.ref ?? flags.branch ?? 'default branch'}, path ${source.path}) every ${flags.interval} for ${kube.namespace}/${app}`);
-      return (await watch({ ...settings, intervalMs, stop: signal }, source)).lastExitCode;
+      const stamp = (line: string) => log.info(`${new Date().toISOString()} ${line}`);
+      const around = { kube, app, stop: signal, log: stamp, ...hooks, leaderElect: flags.leaderElect, leaseSeconds };
+      return watchWithHooks(around, (stop, wake) => watch({ ...settings, intervalMs, stop, wake }, source));
     });
   } finally {
     render.stop();
+    await notify?.flush(FLUSH_MS);
     kube.close();
   }
 }

@@ -50,7 +50,7 @@ test('one replica leads and the other stands by; a leader whose Lease is taken s
 
   stop.abort();
   const results = await Promise.all([a.done, b.done]);
-  assert.deepEqual(results, ['a', b.runs === 1 ? 'b' : undefined], 'each returns what its last work did');
+  assert.deepEqual(results, ['a', b.runs > 0 ? 'b' : undefined], 'each returns what its last work did');
   const released = await server.kube.get(ref);
   assert.equal((released.spec as { holderIdentity?: string }).holderIdentity, undefined, 'the Lease is handed back on stop');
 });

@@ -196,7 +196,8 @@ function cgi(backend: string, root: string, user: string, req: IncomingMessage, 
   });
 }
 
-async function freePort(): Promise<number> {
+/** A port on 127.0.0.1 where nothing listens (until someone binds it). */
+export async function freePort(): Promise<number> {
   const s = createTcpServer();
   await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
   const { port } = s.address() as AddressInfo;
