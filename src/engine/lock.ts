@@ -22,6 +22,8 @@ export interface LockOptions {
   name?: string;
   /** How often a waiter looks at the lease again (ms). */
   pollMs?: number;
+  /** Written on the lease with each take, for whoever reads it (where the holder can be reached). */
+  annotations?: Record<string, string>;
   signal?: AbortSignal;
   /** Called once when the lock is busy and we start waiting. */
   onWait?: (holder: LeaseHolder) => void;
@@ -104,7 +106,7 @@ async function tryTake(kube: Kube, ref: ObjectRef, identity: string, seconds: nu
   const live = await kube.find(ref, { signal: opts.signal });
   if (live === undefined) {
     try {
-      return await kube.create(leaseObject(ref, identity, seconds, now, now, 0), { signal: opts.signal });
+      return await kube.create(leaseObject(ref, identity, seconds, now, now, 0, opts.annotations), { signal: opts.signal });
     } catch (err) {
       return await ifOurs(kube, ref, identity, now, opts.signal, () => {
         if (isAlreadyExists(err)) return undefined;
@@ -118,7 +120,7 @@ async function tryTake(kube: Kube, ref: ObjectRef, identity: string, seconds: nu
   if (holder !== undefined) opts.onTakeover?.(holder);
   const spec = (live.spec ?? {}) as LeaseSpec;
   const transitions = (spec.leaseTransitions ?? 0) + 1;
-  const next = leaseObject(ref, identity, seconds, now, now, transitions);
+  const next = leaseObject(ref, identity, seconds, now, now, transitions, opts.annotations);
   next.metadata.resourceVersion = live.metadata.resourceVersion;
   try {
     return await kube.update(next, { signal: opts.signal });
@@ -265,7 +267,15 @@ interface LeaseSpec {
   leaseTransitions?: number;
 }
 
-function leaseObject(ref: ObjectRef, identity: string, seconds: number, acquire: string, renew: string, transitions: number): KubeObject {
+function leaseObject(
+  ref: ObjectRef,
+  identity: string,
+  seconds: number,
+  acquire: string,
+  renew: string,
+  transitions: number,
+  annotations?: Record<string, string>,
+): KubeObject {
   const spec: LeaseSpec = {
     holderIdentity: identity,
     leaseDurationSeconds: seconds,
@@ -276,7 +286,7 @@ function leaseObject(ref: ObjectRef, identity: string, seconds: number, acquire:
   return {
     apiVersion: ref.apiVersion,
     kind: ref.kind,
-    metadata: { name: ref.name, namespace: ref.namespace, labels: { 'app.kubernetes.io/managed-by': 'gdeploy' } },
+    metadata: { name: ref.name, namespace: ref.namespace, labels: { 'app.kubernetes.io/managed-by': 'gdeploy' }, ...(annotations ? { annotations } : {}) },
     spec,
   };
 }

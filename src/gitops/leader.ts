@@ -6,17 +6,22 @@
 // 2 s and take it over once its holder stops renewing it. A leader that
 // loses the Lease stops at once (a deploy in progress starts no further
 // write) and stands by again.
+import { networkInterfaces } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { durationFlag } from '../commands/shared.js';
-import { acquireAppLock, type AppLock } from '../engine/lock.js';
+import { acquireAppLock, lockRef, type AppLock } from '../engine/lock.js';
 import { ExitCode, errorMessage } from '../engine/errors.js';
 import type { Kube } from '../kube/types.js';
 import type { WatchResult } from './watch.js';
-import { serveWebhooks, Wakeup, type ListenAddress } from './webhook.js';
+import { postJSON } from './notify.js';
+import { FORWARDED_HEADER, hostPort, serveWebhooks, Wakeup, type ListenAddress } from './webhook.js';
 
 export const LEADER_LEASE_SECONDS = 15;
 /** How often a replica that stands by looks at the Lease (client-go's retry period). */
 const RETRY_MS = 2_000;
+
+/** The leader's webhook URL, on its Lease. */
+export const HOOK_ANNOTATION = 'gdeploy.dev/webhook-url';
 
 export function leaderLeaseName(app: string): string {
   return `gdeploy-leader.${app}`;
@@ -31,6 +36,8 @@ export interface LeaderOptions {
   /** Ends the election: the Lease is handed back. */
   stop: AbortSignal;
   log: (line: string) => void;
+  /** Where the leader takes webhooks, written on the Lease for the replicas that stand by. */
+  hookUrl?: string;
 }
 
 /**
@@ -56,6 +63,7 @@ export async function whileLeading<T>(o: LeaderOptions, work: (signal: AbortSign
         leaseSeconds: seconds,
         pollMs: retryMs,
         signal: o.stop,
+        annotations: o.hookUrl ? { [HOOK_ANNOTATION]: o.hookUrl } : undefined,
         onWait: (holder) => o.log(`standing by: ${holder.identity} leads (${where}); taking over if it stops renewing it`),
         onTakeover: (previous) => o.log(`${previous.identity} stopped renewing ${where}${previous.expires ? ` (expired ${previous.expires.toISOString()})` : ''}; taking over`),
       });
@@ -101,19 +109,68 @@ export interface WatchHooks {
 
 /**
  * `sync --watch` with what goes around the loop: the webhook server that
- * wakes it, and the election that decides whether this replica runs it.
+ * wakes it, and the election that decides whether this replica runs it. A
+ * replica that stands by passes webhook calls on to the leader (its Lease
+ * says where), so that a Service in front of all replicas loses none.
  * Returns the exit code of the loop's last pass.
  */
 export async function watchWithHooks(o: WatchHooks, run: (stop: AbortSignal, wake?: () => AbortSignal) => Promise<WatchResult>): Promise<number> {
-  const wakeup = o.listen ? new Wakeup() : undefined;
-  const server = o.listen && o.secret ? await serveWebhooks({ ...o.listen, secret: o.secret, onNudge: () => wakeup?.nudge(), log: o.log }) : undefined;
+  const wakeup = new Wakeup();
+  let leading = !o.leaderElect;
+  const onNudge = (_kind: string, forwarded: boolean): string => {
+    if (leading) {
+      wakeup.nudge();
+      return 'fetching now';
+    }
+    if (forwarded || !o.secret) return 'not leading; the leader fetches at its next poll';
+    void forwardToLeader(o, o.secret);
+    return 'passing it on to the leader';
+  };
+  const server = o.listen && o.secret ? await serveWebhooks({ ...o.listen, secret: o.secret, onNudge, log: o.log }) : undefined;
   if (server) o.log(`listening for webhooks on ${server.url}`);
   try {
-    const wake = wakeup && (() => wakeup.next());
+    const wake = server && (() => wakeup.next());
     if (!o.leaderElect) return (await run(o.stop, wake)).lastExitCode;
-    const last = await whileLeading({ kube: o.kube, app: o.app, namespace: o.kube.namespace, leaseSeconds: o.leaseSeconds, stop: o.stop, log: o.log }, (signal) => run(signal, wake));
+    const hookUrl = server && o.listen ? reachableHookUrl(o.listen.host, server.port) : undefined;
+    const election = { kube: o.kube, app: o.app, namespace: o.kube.namespace, leaseSeconds: o.leaseSeconds, stop: o.stop, log: o.log, hookUrl };
+    const last = await whileLeading(election, async (signal) => {
+      leading = true;
+      try {
+        return await run(signal, wake);
+      } finally {
+        leading = false;
+      }
+    });
     return last?.lastExitCode ?? ExitCode.OK;
   } finally {
     await server?.close();
+  }
+}
+
+/** Where other replicas reach this one's webhooks: the address listened on, or for all interfaces this machine's (a Pod's IP). */
+export function reachableHookUrl(host: string, port: number): string | undefined {
+  let address: string | undefined = host;
+  if (host === '0.0.0.0' || host === '::') {
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .filter((i) => i !== undefined && !i.internal && (host === '::' || i.family === 'IPv4'));
+    address = external.find((i) => i!.family === 'IPv4')?.address ?? external[0]?.address;
+  }
+  return address === undefined ? undefined : `http://${hostPort(address, port)}/hook`;
+}
+
+/** Passes a webhook call on to the leader named by the Lease, with the shared secret as a Bearer token. */
+async function forwardToLeader(o: WatchHooks, secret: Buffer): Promise<void> {
+  try {
+    const lease = await o.kube.find(lockRef(o.app, o.kube.namespace, leaderLeaseName(o.app)));
+    const url = (lease?.spec as { holderIdentity?: string } | undefined)?.holderIdentity ? lease?.metadata.annotations?.[HOOK_ANNOTATION] : undefined;
+    if (url === undefined) {
+      o.log('webhook: no leader that takes webhooks; it fetches at its next poll');
+      return;
+    }
+    const r = await postJSON(url, '{}', 5_000, { Authorization: `Bearer ${secret.toString('utf8')}`, [FORWARDED_HEADER]: '1' });
+    o.log(r.ok ? `webhook: passed on to the leader at ${url}` : `webhook: could not pass it on to the leader at ${url} (${r.why}); it fetches at its next poll`);
+  } catch (err) {
+    o.log(`webhook: could not find the leader: ${errorMessage(err)}; it fetches at its next poll`);
   }
 }

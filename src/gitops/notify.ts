@@ -130,7 +130,7 @@ export function notifier(o: NotifyOptions): Notifier {
     const p = chains[index]!.then(async () => {
       let why = '';
       for (let attempt = 1; attempt <= tries; attempt++) {
-        const r = await post(url, body, timeoutMs);
+        const r = await postJSON(url, body, timeoutMs);
         if (r.ok) return;
         why = r.why;
         if (!r.retry) break;
@@ -160,13 +160,13 @@ export function notifier(o: NotifyOptions): Notifier {
   };
 }
 
-type PostResult = { ok: true } | { ok: false; retry: boolean; why: string };
+export type PostResult = { ok: true } | { ok: false; retry: boolean; why: string };
 
 /**
- * One POST, on a connection of its own that does not keep the process alive:
- * a one-shot sync exits once flush() stops waiting.
+ * One POST of a JSON body, on a connection of its own that does not keep the
+ * process alive: a one-shot sync exits once flush() stops waiting.
  */
-function post(url: string, body: string, timeoutMs: number): Promise<PostResult> {
+export function postJSON(url: string, body: string, timeoutMs: number, extraHeaders: Record<string, string> = {}): Promise<PostResult> {
   return new Promise((resolve) => {
     const u = new URL(url);
     const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -176,7 +176,7 @@ function post(url: string, body: string, timeoutMs: number): Promise<PostResult>
         method: 'POST',
         agent: false,
         timeout: timeoutMs,
-        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'User-Agent': `gdeploy/${VERSION}` },
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'User-Agent': `gdeploy/${VERSION}`, ...extraHeaders },
       },
       (res) => {
         res.resume();

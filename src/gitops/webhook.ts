@@ -93,6 +93,9 @@ export class Wakeup {
 
 export type HookKind = 'github' | 'gitlab' | 'bearer';
 
+/** Marks a call one replica passed on to the leader, so that it is never passed on again. */
+export const FORWARDED_HEADER = 'x-gdeploy-forwarded';
+
 /** How the call proved it knows the secret, or why it did not. Constant-time comparisons only. */
 export function verifyHook(headers: IncomingHttpHeaders, body: Buffer, secret: Buffer): { kind: HookKind } | { refused: string } {
   const signature = header(headers, 'x-hub-signature-256');
@@ -126,8 +129,11 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 
 export interface HookServerOptions extends ListenAddress {
   secret: Buffer;
-  /** A valid call arrived: fetch now. */
-  onNudge: (kind: HookKind) => void;
+  /**
+   * A valid call arrived: fetch now. `forwarded` when another replica passed
+   * it on. Returns what the answer says was done.
+   */
+  onNudge: (kind: HookKind, forwarded: boolean) => string;
   log: (line: string) => void;
   maxBodyBytes?: number;
 }
@@ -135,6 +141,7 @@ export interface HookServerOptions extends ListenAddress {
 export interface HookServer {
   /** Where to send pushes: http://HOST:PORT/hook, with the port actually bound. */
   readonly url: string;
+  readonly port: number;
   close(): Promise<void>;
 }
 
@@ -183,9 +190,11 @@ export async function serveWebhooks(o: HookServerOptions): Promise<HookServer> {
       o.log(`webhook: GitHub ping from ${from}`);
       return void reply(res, 200, { status: 'ok', message: 'pong' });
     }
-    o.log(`webhook: ${verdict.kind === 'bearer' ? 'a call' : `a ${verdict.kind === 'github' ? 'GitHub' : 'GitLab'} ${event ?? 'call'}`} from ${from}; fetching now`);
-    o.onNudge(verdict.kind);
-    reply(res, 202, { status: 'accepted', message: 'fetching now' });
+    const forwarded = verdict.kind === 'bearer' && header(req.headers, FORWARDED_HEADER) !== undefined;
+    const what = forwarded ? 'a call forwarded by another replica' : verdict.kind === 'bearer' ? 'a call' : `a ${verdict.kind === 'github' ? 'GitHub' : 'GitLab'} ${event ?? 'call'}`;
+    const done = o.onNudge(verdict.kind, forwarded);
+    o.log(`webhook: ${what} from ${from}; ${done}`);
+    reply(res, 202, { status: 'accepted', message: done });
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -199,6 +208,7 @@ export async function serveWebhooks(o: HookServerOptions): Promise<HookServer> {
   const bound = server.address() as AddressInfo;
   return {
     url: `http://${hostPort(o.host, bound.port)}/hook`,
+    port: bound.port,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -235,6 +245,6 @@ function reply(res: ServerResponse, status: number, body: object, headers: Recor
   res.end(text);
 }
 
-function hostPort(host: string, port: number): string {
+export function hostPort(host: string, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

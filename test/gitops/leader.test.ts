@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiServer } from './kube.js';
 import { lockRef, microTime } from '../../src/engine/lock.js';
-import { checkLeaderFlags, whileLeading } from '../../src/gitops/leader.js';
+import { checkLeaderFlags, reachableHookUrl, whileLeading } from '../../src/gitops/leader.js';
 
 const server = apiServer();
 
@@ -64,4 +64,11 @@ test('--leader-elect needs --watch; the hidden lease duration is whole seconds, 
   assert.deepEqual(check({ watch: true, leaderElect: true, leaderLeaseDuration: '2500ms' }), { seconds: 3, problems: [] });
   assert.match(check({ watch: false, leaderElect: true, leaderLeaseDuration: '15s' }).problems.join(), /--leader-elect needs --watch/);
   assert.match(check({ watch: true, leaderElect: true, leaderLeaseDuration: '10ms' }).problems.join(), /must be at least 1s/);
+});
+
+test("where other replicas reach the leader's webhooks: the address listened on, else one of this machine's", () => {
+  assert.equal(reachableHookUrl('127.0.0.1', 8080), 'http://127.0.0.1:8080/hook');
+  assert.equal(reachableHookUrl('::1', 8080), 'http://[::1]:8080/hook');
+  const any = reachableHookUrl('0.0.0.0', 8080);
+  if (any !== undefined) assert.match(any, /^http:\/\/(?!0\.0\.0\.0)[\d.]+:8080\/hook$/);
 });
