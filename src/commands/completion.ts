@@ -12,7 +12,7 @@ interface Spec {
 }
 
 function specs(root: Command): { globals: string[]; commands: Spec[] } {
-  const flagsOf = (c: Command) => c.options.flatMap((o) => [o.short, o.long].filter((f): f is string => Boolean(f)));
+  const flagsOf = (c: Command) => c.options.filter((o) => !o.hidden).flatMap((o) => [o.short, o.long].filter((f): f is string => Boolean(f)));
   return {
     globals: flagsOf(root),
     commands: root.commands.filter((c) => !c.name().startsWith('__')).map((c) => ({ name: c.name(), flags: flagsOf(c) })),
