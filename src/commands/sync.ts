@@ -7,6 +7,8 @@ import type { GlobalOptions } from './shared.js';
 import type { ParsedReleaseFlags } from '../gitops/command.js';
 import { log } from '../ui/log.js';
 import type { ReleaseFlags } from '../gitops/command.js';
+import type { GitOpsEvent } from '../gitops/events.js';
+import type { ListenAddress } from '../gitops/webhook.js';
 
 interface SyncFlags extends ReleaseFlags {
   repo: string;
@@ -112,7 +114,8 @@ async function runSync(flags: SyncFlags, self: Command): Promise<number> {
   const notifyUrls = flags.notify ?? [];
   checkNotifyUrls(notifyUrls, problems);
   assertValid(problems);
-  if (flags.apps !== undefined) return runFleet(flags, g, parsed, { intervalMs, concurrencyApps });
+  const around = { ...hooks, leaderElect: flags.leaderElect, leaseSeconds, notify: notifyUrls };
+  if (flags.apps !== undefined) return runFleet(flags, g, parsed, { intervalMs, concurrencyApps }, around);
 
   // Heavy modules load only now, so that --help stays fast.
   const { parseRepoUrl, checkRefName, normaliseRepoPath } = await import('../git/index.js');
@@ -132,14 +135,15 @@ async function runSync(flags: SyncFlags, self: Command): Promise<number> {
   const kube = await connect({ ...g, log: g.verbose ? log.debug : undefined });
   const render = gitopsRenderer({ app, namespace: kube.namespace, format: flags.output, watching: flags.watch });
   const { notifier, FLUSH_MS } = await import('../gitops/notify.js');
-  const notify = notifyUrls.length > 0 ? notifier({ urls: notifyUrls, app, namespace: kube.namespace, cluster: kube.context || kube.server, warn: log.warn }) : undefined;
+  const notify = notifyUrls.length > 0 ? notifier({ urls: notifyUrls, warn: log.warn }) : undefined;
+  const about = { app, namespace: kube.namespace, cluster: kube.context || kube.server };
   try {
     return await interruptible(async (signal) => {
       const source = await openSource({ repo: flags.repo, path: flags.path, cacheDir: flags.cacheDir, signal });
       const settings = {
         ...releaseSettings(kube, app, flags, parsed, signal, (ev) => {
           render.on(ev);
-          notify?.on(ev);
+          notify?.on(ev, about);
         }),
         branch: flags.branch,
         ref: flags.ref,
@@ -149,8 +153,7 @@ async function runSync(flags: SyncFlags, self: Command): Promise<number> {
       if (!flags.watch) return (await syncOnce(settings, source, newSyncState())).exitCode;
       log.info(`watching ${source.url.display} (${flags.ref ?? flags.branch ?? 'default branch'}, path ${source.path}) every ${flags.interval} for ${kube.namespace}/${app}`);
       const stamp = (line: string) => log.info(`${new Date().toISOString()} ${line}`);
-      const around = { kube, app, stop: signal, log: stamp, ...hooks, leaderElect: flags.leaderElect, leaseSeconds };
-      return watchWithHooks(around, (stop, wake) => watch({ ...settings, intervalMs, stop, wake }, source));
+      return watchWithHooks({ ...around, kube, app, stop: signal, log: stamp }, (stop, wake) => watch({ ...settings, intervalMs, stop, wake }, source));
     });
   } finally {
     render.stop();
@@ -159,8 +162,17 @@ async function runSync(flags: SyncFlags, self: Command): Promise<number> {
   }
 }
 
+/** --listen, --leader-elect and --notify, checked. */
+interface Around {
+  listen?: ListenAddress;
+  secret?: Buffer;
+  leaderElect: boolean;
+  leaseSeconds: number;
+  notify: string[];
+}
+
 /** sync --apps: every app of the file, once or on every tick with --watch. */
-async function runFleet(flags: SyncFlags, g: GlobalOptions, parsed: ParsedReleaseFlags, n: { intervalMs: number; concurrencyApps: number }): Promise<number> {
+async function runFleet(flags: SyncFlags, g: GlobalOptions, parsed: ParsedReleaseFlags, n: { intervalMs: number; concurrencyApps: number }, around: Around): Promise<number> {
   const { parseRepoUrl, checkRefName, normaliseRepoPath } = await import('../git/index.js');
   parseRepoUrl(flags.repo);
   const file = normaliseRepoPath(flags.apps!);
@@ -173,6 +185,9 @@ async function runFleet(flags: SyncFlags, g: GlobalOptions, parsed: ParsedReleas
   const { gitopsRenderer } = await import('../gitops/render.js');
   const { pause } = await import('../gitops/watch.js');
   const { color } = await import('../ui/colors.js');
+  const { watchWithHooks, fleetLeaseApp } = await import('../gitops/leader.js');
+  const { notifier, FLUSH_MS } = await import('../gitops/notify.js');
+  const notify = around.notify.length > 0 ? notifier({ urls: around.notify, warn: log.warn }) : undefined;
 
   const connections = new Map<string, Promise<Kube>>();
   const connectTo = (context: string | undefined, namespace: string): Promise<Kube> => {
@@ -185,64 +200,79 @@ async function runFleet(flags: SyncFlags, g: GlobalOptions, parsed: ParsedReleas
     return await interruptible(async (signal) => {
       const source = await openSource({ repo: flags.repo, path: './', cacheDir: flags.cacheDir, signal });
       if (flags.watch) log.info(`watching ${source.url.display} (${flags.ref ?? flags.branch ?? 'default branch'}, apps file ${file}) every ${flags.interval}`);
-      for (;;) {
-        let code: number;
-        try {
-          const result = await syncFleet({
-            file,
-            source,
-            branch: flags.branch,
-            ref: flags.ref,
-            concurrency: n.concurrencyApps,
-            pruneApps: flags.pruneApps,
-            dryRun: flags.dryRun,
-            signal,
-            connect: connectTo,
-            settings: (app, kube) => {
-              const render = gitopsRenderer({ app: app.name, namespace: app.namespace, format: flags.output, watching: flags.watch, prefix: `${app.name}: ` });
-              return {
-                ...releaseSettings(kube, app.name, { ...flags, prune: app.prune }, parsed, signal, human ? (ev) => render.on(ev) : () => undefined),
-                enforceNamespace: false,
-                branch: flags.branch,
-                ref: flags.ref,
-                unpin: flags.unpin,
-                drift: flags.drift,
-                appsFile: file,
-              };
-            },
-            onDone: (r) => {
-              if (human && r.result === 'not attempted') log.error(`${r.app.name}: ${r.reason}`);
-              else if (human && r.result === 'failed' && !r.record && r.reason) log.error(`${r.app.name}: ${r.reason}`);
-            },
-            onOrphan: (o) => {
-              if (!human) return;
-              const where = `app ${o.app} (namespace ${o.namespace}${o.context ? `, context ${o.context}` : ''})`;
-              if (o.app === '*') log.warn(o.reason!);
-              else if (o.pruned === 'succeeded') log.info(`${where} left ${file}: its objects were deleted (--prune-apps)`);
-              else if (o.pruned === 'failed') log.error(`${where} left ${file}: deleting its objects failed: ${o.reason}`);
-              else log.warn(`${where} is no longer in ${file}: left as it is; --prune-apps deletes its objects`);
-            },
-          });
-          code = result.exitCode;
-          if (human) {
-            const counts = new Map<string, number>();
-            for (const r of result.apps) counts.set(r.result, (counts.get(r.result) ?? 0) + 1);
-            const summary = [...counts].map(([k, v]) => `${v} ${k}`).join(', ');
-            log.result(`${code === 0 ? color.success('apps') : color.error('apps')} at ${result.head.revision}: ${summary}`);
-          } else {
-            const doc = fleetJSON(result, file);
-            log.result(flags.output === 'json' ? JSON.stringify(doc, null, 2) : `---\n${(await import('js-yaml')).default.dump(doc, { lineWidth: -1 }).trimEnd()}`);
+      // Every pass until `stop`; woken early by a webhook.
+      const passes = async (stop: AbortSignal, wake?: () => AbortSignal): Promise<{ lastExitCode: number }> => {
+        for (;;) {
+          const woken = wake?.();
+          let code: number;
+          try {
+            const result = await syncFleet({
+              file,
+              source,
+              branch: flags.branch,
+              ref: flags.ref,
+              concurrency: n.concurrencyApps,
+              pruneApps: flags.pruneApps,
+              dryRun: flags.dryRun,
+              signal: stop,
+              connect: connectTo,
+              settings: (app, kube) => {
+                const render = gitopsRenderer({ app: app.name, namespace: app.namespace, format: flags.output, watching: flags.watch, prefix: `${app.name}: ` });
+                const about = { app: app.name, namespace: app.namespace, cluster: kube.context || kube.server };
+                const emit = (ev: GitOpsEvent) => {
+                  if (human) render.on(ev);
+                  notify?.on(ev, about);
+                };
+                return {
+                  ...releaseSettings(kube, app.name, { ...flags, prune: app.prune }, parsed, stop, emit),
+                  enforceNamespace: false,
+                  branch: flags.branch,
+                  ref: flags.ref,
+                  unpin: flags.unpin,
+                  drift: flags.drift,
+                  appsFile: file,
+                };
+              },
+              onDone: (r) => {
+                if (human && r.result === 'not attempted') log.error(`${r.app.name}: ${r.reason}`);
+                else if (human && r.result === 'failed' && !r.record && r.reason) log.error(`${r.app.name}: ${r.reason}`);
+              },
+              onOrphan: (o) => {
+                if (!human) return;
+                const where = `app ${o.app} (namespace ${o.namespace}${o.context ? `, context ${o.context}` : ''})`;
+                if (o.app === '*') log.warn(o.reason!);
+                else if (o.pruned === 'succeeded') log.info(`${where} left ${file}: its objects were deleted (--prune-apps)`);
+                else if (o.pruned === 'failed') log.error(`${where} left ${file}: deleting its objects failed: ${o.reason}`);
+                else log.warn(`${where} is no longer in ${file}: left as it is; --prune-apps deletes its objects`);
+              },
+            });
+            code = result.exitCode;
+            if (human) {
+              const counts = new Map<string, number>();
+              for (const r of result.apps) counts.set(r.result, (counts.get(r.result) ?? 0) + 1);
+              const summary = [...counts].map(([k, v]) => `${v} ${k}`).join(', ');
+              log.result(`${code === 0 ? color.success('apps') : color.error('apps')} at ${result.head.revision}: ${summary}`);
+            } else {
+              const doc = fleetJSON(result, file);
+              log.result(flags.output === 'json' ? JSON.stringify(doc, null, 2) : `---\n${(await import('js-yaml')).default.dump(doc, { lineWidth: -1 }).trimEnd()}`);
+            }
+          } catch (err) {
+            if (!flags.watch || stop.aborted) throw err;
+            const { errorMessage } = await import('../engine/errors.js');
+            log.error(`${errorMessage(err)}; trying again in ${flags.interval}`);
+            code = 1;
           }
-        } catch (err) {
-          if (!flags.watch || signal.aborted) throw err;
-          const { errorMessage } = await import('../engine/errors.js');
-          log.error(`${errorMessage(err)}; trying again in ${flags.interval}`);
-          code = 1;
+          if (!flags.watch || (await pause(n.intervalMs, stop, woken))) return { lastExitCode: code };
         }
-        if (!flags.watch || (await pause(n.intervalMs, signal))) return code;
-      }
+      };
+      if (!flags.watch) return (await passes(signal)).lastExitCode;
+      // The leader's Lease (--leader-elect) is in the command's namespace.
+      const home = await connectTo(undefined, g.namespace ?? '');
+      const stamp = (line: string) => log.info(`${new Date().toISOString()} ${line}`);
+      return watchWithHooks({ ...around, kube: home, app: fleetLeaseApp(source.url.name, file), stop: signal, log: stamp }, passes);
     });
   } finally {
+    await notify?.flush(FLUSH_MS);
     for (const k of connections.values()) await k.then((kube) => kube.close()).catch(() => undefined);
   }
 }

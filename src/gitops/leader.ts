@@ -27,6 +27,12 @@ export function leaderLeaseName(app: string): string {
   return `gdeploy-leader.${app}`;
 }
 
+/** What stands for the app in the Lease's name of `sync --apps FILE`: `apps.<repository>.<file>`. */
+export function fleetLeaseApp(repo: string, file: string): string {
+  const label = (s: string) => s.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '') || 'x';
+  return `apps.${label(repo)}.${label(file)}`.slice(0, 200);
+}
+
 export interface LeaderOptions {
   kube: Kube;
   app: string;
@@ -114,7 +120,10 @@ export interface WatchHooks {
  * says where), so that a Service in front of all replicas loses none.
  * Returns the exit code of the loop's last pass.
  */
-export async function watchWithHooks(o: WatchHooks, run: (stop: AbortSignal, wake?: () => AbortSignal) => Promise<WatchResult>): Promise<number> {
+export async function watchWithHooks(
+  o: WatchHooks,
+  run: (stop: AbortSignal, wake?: () => AbortSignal) => Promise<Pick<WatchResult, 'lastExitCode'>>,
+): Promise<number> {
   const wakeup = new Wakeup();
   let leading = !o.leaderElect;
   const onNudge = (_kind: string, forwarded: boolean): string => {

@@ -37,11 +37,16 @@ export interface Notification {
   text: string;
 }
 
-export interface NotifyOptions {
-  urls: string[];
+/** Whose release a message is about. */
+export interface NotifyContext {
   app: string;
   namespace: string;
+  /** The kubeconfig context's name, else the API server's URL. */
   cluster: string;
+}
+
+export interface NotifyOptions {
+  urls: string[];
   warn: (line: string) => void;
   /** Tries per message and URL. */
   tries?: number;
@@ -52,7 +57,8 @@ export interface NotifyOptions {
 }
 
 export interface Notifier {
-  on(ev: GitOpsEvent): void;
+  /** An event of the app `ctx` names: a recorded revision is sent. */
+  on(ev: GitOpsEvent, ctx: NotifyContext): void;
   /** Waits for messages still on their way, `maxMs` at most; those left are dropped with a warning. */
   flush(maxMs: number): Promise<void>;
 }
@@ -85,7 +91,7 @@ export function redactUrl(value: string): string {
   }
 }
 
-export function notification(o: ReleaseOutcome, record: RevisionRecord, ctx: Pick<NotifyOptions, 'app' | 'namespace' | 'cluster'>): Notification {
+export function notification(o: ReleaseOutcome, record: RevisionRecord, ctx: NotifyContext): Notification {
   const revision = record.revision ?? o.target.revision;
   const short = revision.replace(/(sha1:[0-9a-f]{12})[0-9a-f]+$/, '$1');
   const reason = o.reason ? `: ${oneLine(o.reason, 300)}` : '';
@@ -144,9 +150,9 @@ export function notifier(o: NotifyOptions): Notifier {
   };
 
   return {
-    on(ev) {
+    on(ev, ctx) {
       if (ev.type !== 'released' || ev.record === undefined) return;
-      const body = JSON.stringify(notification(ev.outcome, ev.record, o));
+      const body = JSON.stringify(notification(ev.outcome, ev.record, ctx));
       for (let i = 0; i < o.urls.length; i++) send(i, body);
     },
     async flush(maxMs) {

@@ -73,9 +73,9 @@ test('delivery is retried with backoff; a receiver that stays down gets a warnin
   await new Promise<void>((resolve) => down.server.close(() => resolve()));
   t.after(() => up.server.close());
   const warnings: string[] = [];
-  const n = notifier({ urls: [downUrl, up.url], ...ctx, warn: (l) => warnings.push(l), firstDelayMs: 10 });
-  n.on({ type: 'released', outcome: outcome(), record: record() });
-  n.on({ type: 'released', outcome: outcome() }); // nothing recorded: no message
+  const n = notifier({ urls: [downUrl, up.url], warn: (l) => warnings.push(l), firstDelayMs: 10 });
+  n.on({ type: 'released', outcome: outcome(), record: record() }, ctx);
+  n.on({ type: 'released', outcome: outcome() }, ctx); // nothing recorded: no message
   await n.flush(5_000);
   assert.equal(up.bodies.length, 2, 'tried again after the 503');
   assert.deepEqual(up.bodies[0], up.bodies[1]);
