@@ -170,7 +170,8 @@ export class Transport {
         await this.admit(req, tries);
         tries.attempt++;
         try {
-          return await this.openStream(req, onLine, (status) => {
+          const idleMs = tries.probe ? this.health.probeIdleMs(this.idleMs) : this.idleMs;
+          return await this.openStream(req, idleMs, onLine, (status) => {
             // Refused watches are the caller's to back off from; only an answer that is not a failure ends an outage.
             if (!failingAnswer(status)) this.answered(tries);
             else if (tries.probe) this.release(tries);
@@ -298,8 +299,12 @@ export class Transport {
     });
   }
 
-  /** One watch request: resolves when the stream ends; rejects with a ConnectionFailure when it could not be opened. */
-  private async openStream(req: Request, onLine: (line: string) => void, onAnswer: (status: number) => void): Promise<void> {
+  /**
+   * One watch request: resolves when the stream ends; rejects with a
+   * ConnectionFailure when it could not be opened, or no answer came within
+   * idleMs. Once it is open, silence is the caller's to judge.
+   */
+  private async openStream(req: Request, idleMs: number, onLine: (line: string) => void, onAnswer: (status: number) => void): Promise<void> {
     const { agent, headers } = await this.ready();
     const url = this.url(req);
     const t0 = performance.now();
@@ -317,7 +322,9 @@ export class Transport {
         if (req.signal?.aborted) resolve();
         else reject(connectionFailure(err, this.server));
       });
+      r.setTimeout(idleMs, () => r.destroy(Object.assign(new Error(`no answer for ${formatMs(idleMs)}`), { code: 'ETIMEDOUT' })));
       r.on('response', (res) => {
+        r.setTimeout(0);
         const status = res.statusCode ?? 0;
         this.log('GET', url, status, t0, ' (watch)');
         onAnswer(status);
@@ -379,7 +386,7 @@ export class Transport {
         res.on('error', fail);
       });
       r.on('error', fail);
-      r.setTimeout(idleMs, () => r.destroy(Object.assign(new Error(`no answer for ${Math.round(idleMs / 1000)}s`), { code: 'ETIMEDOUT' })));
+      r.setTimeout(idleMs, () => r.destroy(Object.assign(new Error(`no answer for ${formatMs(idleMs)}`), { code: 'ETIMEDOUT' })));
       r.end(payload);
     });
   }

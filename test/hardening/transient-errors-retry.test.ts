@@ -240,6 +240,24 @@ test('a server gone silent is not waited on by every request: one checks whether
   }
 });
 
+test('a watch left unanswered is given up on within the budget, like any GET, and does not keep other requests from the server', { skip: sandboxOnly('fault hooks') }, async () => {
+  const sb = await startSandbox({ workloads: false });
+  const log: string[] = [];
+  const http = transport(sb, log, { idleTimeoutMs: 150 });
+  // Watches are taken and never answered; everything else is.
+  sb.server.use((req) => (req.url?.includes('watch=') ? new Promise<boolean>(() => {}) : false));
+  try {
+    const watch = http.stream({ method: 'GET', path: '/api/v1/namespaces/default/configmaps', query: { watch: 1 } }, () => {});
+    await assert.rejects(watch, /no answer for 150ms \(gave up after \d+ attempts in \S+: --retry-timeout is 300ms\)/);
+    assert.ok(log.some((l) => /\?watch=1 ETIMEDOUT: retrying in /.test(l)), log.join('\n'));
+    const ns = await http.json<KubeObject>({ method: 'GET', path: '/api/v1/namespaces/default' });
+    assert.equal(ns.metadata.name, 'default', 'the next request went out and was answered');
+  } finally {
+    http.close();
+    await sb.stop();
+  }
+});
+
 test('a certificate the kubeconfig does not trust is refused at once, not retried', async (t) => {
   const c = await cluster(t, { sandbox: { tls: true, workloads: false } });
   const server = c.kube.server;
