@@ -16,6 +16,10 @@ export interface GlobalOptions {
   namespace?: string;
   color: boolean;
   verbose: boolean;
+  /** --retry-timeout as given. */
+  retryTimeout?: string;
+  /** --retry-timeout in milliseconds (set by globalsOf when it is a duration). */
+  retryTimeoutMs?: number;
 }
 
 export function addGlobalOptions(program: Command): Command {
@@ -28,7 +32,8 @@ export function addGlobalOptions(program: Command): Command {
     .option('--context <name>', 'the kubeconfig context to use')
     .option('-n, --namespace <ns>', "namespace (default: the context's namespace, else default)")
     .option('--no-color', 'plain output without colour (also NO_COLOR=1 or CI=true)')
-    .option('-v, --verbose', 'log requests and print stack traces on errors', false);
+    .option('-v, --verbose', 'log requests and print stack traces on errors', false)
+    .option('--retry-timeout <duration>', 'how long to keep retrying while the API server is unreachable or failing, per outage (0: no retries)', '60s');
 }
 
 export type OutputFormat = 'table' | 'json' | 'yaml';
@@ -88,7 +93,9 @@ export function addApplyOptions(cmd: Command): Command {
 }
 
 export function globalsOf(cmd: Command): GlobalOptions {
-  return cmd.optsWithGlobals() as GlobalOptions;
+  const g = cmd.optsWithGlobals() as GlobalOptions;
+  const retryTimeoutMs = g.retryTimeout === undefined ? undefined : parseDuration(g.retryTimeout);
+  return retryTimeoutMs === undefined ? g : { ...g, retryTimeoutMs };
 }
 
 /**
@@ -107,11 +114,16 @@ export function runAction<A extends unknown[]>(
   };
 }
 
-/** A namespace no server could have would otherwise come back as a puzzling "not found". */
+/**
+ * A namespace no server could have would otherwise come back as a puzzling
+ * "not found"; a --retry-timeout that is not a duration is refused before any request.
+ */
 function checkGlobals(g: GlobalOptions): void {
   // An empty -n means "the context's namespace", as with kubectl.
   const bad = g.namespace ? namespaceProblem(g.namespace) : undefined;
   if (bad) throw new UsageError(`invalid -n/--namespace "${g.namespace}": ${bad}`);
+  const badDuration = g.retryTimeout === undefined ? undefined : durationProblem(g.retryTimeout);
+  if (badDuration) throw new UsageError(`invalid --retry-timeout "${g.retryTimeout}": ${badDuration}`);
 }
 
 let actionExitCode = 0;

@@ -7,6 +7,7 @@ import type https from 'node:https';
 import { KubeClient } from './client.js';
 import { KubeError } from './errors.js';
 import { Transport, type Credentials, type Request, type TransportOptions } from './http.js';
+import { DEFAULT_RETRY } from './retry.js';
 import { kubeconfigFiles, loadKubeconfig, needsPlugin, selectContext, staticCredentials, type Selected } from './kubeconfig.js';
 import type { Kube } from './types.js';
 import { log } from '../ui/log.js';
@@ -17,6 +18,11 @@ export interface ConnectOptions {
   namespace?: string;
   /** Log each request (-v). */
   log?: (line: string) => void;
+  /**
+   * --retry-timeout: how long requests are retried while the server is
+   * unreachable or failing, counted per outage (ms; 0: no retries).
+   */
+  retryTimeoutMs?: number;
 }
 
 export async function connect(opts: ConnectOptions): Promise<Kube> {
@@ -26,7 +32,8 @@ export async function connect(opts: ConnectOptions): Promise<Kube> {
     log.warn(`not verifying the certificate of ${sel.cluster.server}: the kubeconfig sets insecure-skip-tls-verify for context "${sel.contextName}"`);
   }
   const credentials = needsPlugin(sel.user) ? () => pluginCredentials(files, sel) : async () => staticCredentials(sel);
-  const transport = new ContextTransport({ server: sel.cluster.server, credentials, log: opts.log }, sel);
+  const retry = { ...DEFAULT_RETRY, ...(opts.retryTimeoutMs !== undefined ? { budgetMs: opts.retryTimeoutMs } : {}) };
+  const transport = new ContextTransport({ server: sel.cluster.server, credentials, log: opts.log, retry, notify: (line) => log.info(line) }, sel);
   return new KubeClient(transport, {
     context: sel.contextName,
     namespace: opts.namespace || sel.context.namespace || 'default',

@@ -29,6 +29,8 @@ export interface KubeErrorInit {
   method?: string;
   url?: string;
   hint?: string;
+  /** The server stayed unreachable or failing for longer than the retry budget (--retry-timeout). */
+  outlasted?: boolean;
 }
 
 export class KubeError extends GdeployError {
@@ -38,6 +40,8 @@ export class KubeError extends GdeployError {
   readonly subject: string | undefined;
   readonly method: string | undefined;
   readonly url: string | undefined;
+  /** The server stayed unreachable or failing for longer than the retry budget (--retry-timeout). */
+  outlasted: boolean;
 
   constructor(init: KubeErrorInit) {
     super(init.message, { exitCode: ExitCode.ERROR, hint: init.hint });
@@ -48,6 +52,7 @@ export class KubeError extends GdeployError {
     this.subject = init.subject;
     this.method = init.method;
     this.url = init.url;
+    this.outlasted = init.outlasted ?? false;
   }
 
   static fromStatus(code: number, body: unknown, req: { method: string; url: string; subject?: string }): KubeError {
@@ -161,3 +166,5 @@ export const TYPED_OBJECT_FAILURE = /^failed to create typed (patch|live) object
 export const isForbidden = (err: unknown): err is KubeError => err instanceof KubeError && err.code === 403;
 export const isUnauthorized = (err: unknown): err is KubeError => err instanceof KubeError && err.code === 401;
 export const isGone = (err: unknown): err is KubeError => err instanceof KubeError && err.code === 410;
+/** No answer, or only failing ones, for longer than the retry budget (--retry-timeout): the caller should stop rather than try again. */
+export const isOutlasted = (err: unknown): err is KubeError => err instanceof KubeError && err.outlasted;

@@ -4,7 +4,7 @@
 // is no longer in the server's history) makes it list again.
 import type { Kube, KubeObject, TypeRef, WatchEvent } from '../kube/types.js';
 import { isGone } from '../kube/errors.js';
-import { backoffMs, sleep, type RetryPolicy } from '../kube/retry.js';
+import { backoffMs, sleep, type Backoff } from '../kube/retry.js';
 
 export type InformerClient = Pick<Kube, 'list' | 'watch'>;
 
@@ -26,7 +26,7 @@ export interface InformerOptions {
 // first, doubling up to a ceiling, so a failing server is not hammered. The
 // wait is jittered so that the informers of one rollout do not come back in
 // step. client-go's reflector backs off the same way.
-const RETRY: RetryPolicy = { attempts: Infinity, baseMs: 100, maxMs: 3000, maxRetryAfterMs: 0 };
+const RETRY: Backoff = { baseMs: 100, maxMs: 3000, maxRetryAfterMs: 0 };
 const HEALTHY_STREAM_MS = 1000;
 
 // A connection can die without a word (a NAT or load balancer dropping it):

@@ -3,6 +3,7 @@
 // Pod that cannot pull its image or keeps crashing, a progress deadline, or
 // the timeout. Returns data; rendering is the caller's.
 import type { Kube } from '../kube/types.js';
+import { isOutlasted } from '../kube/errors.js';
 import { check, isWatchedKind, type Workload } from './checks/index.js';
 import { subjectOf } from '../engine/changeset.js';
 import { gatherEvidence, type ContainerProblem, type Evidence, type LogReader } from './failures.js';
@@ -78,6 +79,8 @@ class RolloutWatch {
   private recheck: NodeJS.Timeout | undefined;
   private settle!: (r: { outcome: RolloutOutcome; failed?: WorkloadStatus }) => void;
   private settled = false;
+  /** A list or watch that outlasted the retry budget: the wait ends with it. */
+  private outage: unknown;
 
   /** Targets current as written: done from the start, never watched. */
   private readonly current: WorkloadStatus[] = [];
@@ -93,7 +96,7 @@ class RolloutWatch {
       if (done) this.current.push(done);
       else watched.push(t);
     }
-    this.trackers = watched.map((t) => new Tracker(kube, t, () => this.evaluate(), (err) => opts.onRetry?.(err)));
+    this.trackers = watched.map((t) => new Tracker(kube, t, () => this.evaluate(), (err) => this.retrying(err)));
   }
 
   async run(): Promise<RolloutResult> {
@@ -110,6 +113,7 @@ class RolloutWatch {
       const { outcome, failed } = await verdict;
       await Promise.all(this.trackers.map((t) => t.stopped()));
       signal?.throwIfAborted();
+      if (this.outage !== undefined) throw this.outage;
       const evidence = failed?.problem ? await this.evidence(failed.problem) : undefined;
       return this.result(outcome, failed, evidence);
     } finally {
@@ -117,6 +121,17 @@ class RolloutWatch {
       clearTimeout(this.recheck);
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * The informers retry what fails; but once the server has been unreachable
+   * for longer than the retry budget, nothing can be judged and the wait ends
+   * with that error.
+   */
+  private retrying(err: unknown): void {
+    if (!isOutlasted(err)) return this.opts.onRetry?.(err);
+    this.outage ??= err;
+    this.finish('timeout');
   }
 
   /** Re-judges every workload; called after each change any cache sees. */

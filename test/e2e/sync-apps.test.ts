@@ -168,7 +168,8 @@ test('a cluster that cannot be reached fails its apps only', { skip: SKIP_WITHOU
     'apps/here/cm.yaml': configMap('here'),
     'apps/away/cm.yaml': configMap('away'),
   });
-  const run = await c.gdeploy(['--kubeconfig', kubeconfig, 'sync', '--repo', r.remote, '--apps', 'apps.yaml', '-o', 'json']);
+  // A short --retry-timeout: the port stays closed, and the default would wait a minute for it.
+  const run = await c.gdeploy(['--kubeconfig', kubeconfig, '--retry-timeout', '1s', 'sync', '--repo', r.remote, '--apps', 'apps.yaml', '-o', 'json']);
   assert.equal(run.code, 1, run.stderr);
   const results = Object.fromEntries(JSON.parse(run.stdout).apps.map((x: any) => [x.app, x]));
   assert.equal(results.here.result, 'succeeded');

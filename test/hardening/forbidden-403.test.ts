@@ -157,7 +157,7 @@ test('prune never deletes on the strength of a list it was not allowed to read f
   const { faults } = c.sandbox!.hooks;
   faults.failNext({ path: `/namespaces/${c.ns}/configmaps/gdeploy.inv`, verb: 'get', status: 500, count: 100 });
   try {
-    const broken = await c.gdeploy(['apply', '-f', smaller, '--app', 'inv', '--prune', '--no-wait']);
+    const broken = await c.gdeploy(['apply', '-f', smaller, '--app', 'inv', '--prune', '--no-wait', '--retry-timeout', '2s']);
     assert.equal(broken.code, 1, broken.stderr);
     assert.match(broken.stderr, new RegExp(`^error: cannot read the inventory of app inv \\(ConfigMap/${c.ns}/gdeploy\\.inv\\): .*gave up after \\d+ attempts`, 'm'), broken.stderr);
     assert.doesNotMatch(broken.stderr, /^\s+at /m);
