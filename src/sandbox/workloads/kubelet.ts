@@ -213,7 +213,7 @@ export class Kubelet {
 
   private start(pod: Pod, sim: PodSim, c: ContainerSim, at: number): void {
     // Until the new instance starts, `kubectl logs` shows the one that exited.
-    if (c.restarts > 0) this.logs.rotate(sim.uid, c.spec.name);
+    if (c.restarts > 0) this.logs.restarted(sim.uid, c.spec.name);
     c.step = 'running';
     c.startedAt = at;
     c.containerID = `containerd://${hex64(`${sim.uid}/${c.spec.name}/${c.restarts}`)}`;
@@ -257,6 +257,7 @@ export class Kubelet {
       c.due = Infinity;
       return;
     }
+    this.logs.exited(sim.uid, c.spec.name);
     const wait = backoffSeconds(c.restarts);
     c.restarts++;
     c.step = 'crashBackOff';
