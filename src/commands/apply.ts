@@ -16,6 +16,7 @@ interface ApplyFlags {
   wait: boolean;
   waitFor: 'all' | 'workloads' | 'none';
   timeout: string;
+  bake: string;
   lockTimeout: string;
   rollbackOnFailure: boolean;
   prune: boolean;
@@ -52,14 +53,14 @@ async function runApply(flags: ApplyFlags, self: Command): Promise<number> {
   const g = globalsOf(self);
   const { parseReleaseFlags, interruptible } = await import('../gitops/command.js');
   const problems: string[] = [];
-  const { concurrency, timeoutMs, lockWaitMs } = parseReleaseFlags(flags, problems);
+  const { concurrency, timeoutMs, bakeMs, lockWaitMs } = parseReleaseFlags(flags, problems);
   assertValid(problems);
 
   // The engine and the Kubernetes client load only now, so that --help stays fast.
   const { openSession } = await import('../engine/session.js');
   const { kube, objects, app } = await openSession({ ...g, log: g.verbose ? log.debug : undefined }, { ...flags, verb: 'apply' });
   try {
-    return await interruptible((interrupt) => applyLocked(kube, objects, app, flags, { timeoutMs, lockWaitMs, concurrency }, interrupt));
+    return await interruptible((interrupt) => applyLocked(kube, objects, app, flags, { timeoutMs, bakeMs, lockWaitMs, concurrency }, interrupt));
   } finally {
     kube.close();
   }
@@ -75,7 +76,7 @@ async function applyLocked(
   objects: KubeObject[],
   app: string,
   flags: ApplyFlags,
-  parsed: { timeoutMs: number; lockWaitMs: number; concurrency: number },
+  parsed: { timeoutMs: number; bakeMs: number; lockWaitMs: number; concurrency: number },
   interrupt: AbortSignal,
 ): Promise<number> {
   const { release } = await import('../engine/release.js');
@@ -123,7 +124,8 @@ async function applyLocked(
       },
       follow: (workloads, phase) => {
         if (phase === 'put back' && flags.output === 'table') log.info('rolling back: putting back what this apply replaced');
-        return followRollouts(kube, workloads, follow);
+        // The put back is waited for, not baked.
+        return followRollouts(kube, workloads, phase === 'release' ? { ...follow, bakeMs: parsed.bakeMs } : follow);
       },
       record: (o) => record(kube, app, o, flags, rolloutFailure(o)?.message ?? o.reason),
     }).finally(() => progress.stop());

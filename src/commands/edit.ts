@@ -19,6 +19,7 @@ interface EditFlags extends WriteBackFlags {
   wait: boolean;
   waitFor: 'all' | 'workloads' | 'none';
   timeout: string;
+  bake?: string;
   failureGrace: string;
   lockTimeout: string;
   rollbackOnFailure: boolean;

@@ -26,6 +26,8 @@ export interface HandRelease {
   waitFor: WaitFor;
   timeoutMs: number;
   failureGraceMs: number;
+  /** After the rollout, keep watching this long (--bake); 0: no bake. The put back is not baked. */
+  bakeMs: number;
   /** How long to wait for another operation on an app the objects belong to (--lock-timeout). */
   lockWaitMs: number;
   rollbackOnFailure: boolean;
@@ -94,7 +96,7 @@ export async function releaseByHand(kube: Kube, r: HandRelease): Promise<HandOut
       },
       follow: (workloads, phase) => {
         if (phase === 'put back' && r.output === 'table') log.info('rolling back: putting the objects back as they were');
-        return followRollouts(kube, workloads, follow);
+        return followRollouts(kube, workloads, phase === 'release' ? { ...follow, bakeMs: r.bakeMs } : follow);
       },
       record: (o) => recordByApp(kube, r, o, failureOf(o)?.message ?? o.reason),
     });

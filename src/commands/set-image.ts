@@ -20,6 +20,8 @@ interface SetImageFlags extends WriteBackFlags {
   wait: boolean;
   waitFor: 'all' | 'workloads' | 'none';
   timeout: string;
+  /** '0' (the default) for no bake. */
+  bake?: string;
   failureGrace: string;
   lockTimeout: string;
   rollbackOnFailure: boolean;
@@ -78,13 +80,14 @@ export function failureGraceOption(): Option {
   ).default('5s');
 }
 
-/** --timeout, --failure-grace and --lock-timeout in milliseconds; problems with them are appended. */
+/** --timeout, --bake, --failure-grace and --lock-timeout in milliseconds; problems with them are appended. */
 export function waitDurations(
-  flags: { timeout: string; failureGrace: string; lockTimeout: string },
+  flags: { timeout: string; bake?: string; failureGrace: string; lockTimeout: string },
   problems: string[],
-): { timeoutMs: number; failureGraceMs: number; lockWaitMs: number } {
+): { timeoutMs: number; bakeMs: number; failureGraceMs: number; lockWaitMs: number } {
   return {
     timeoutMs: durationFlag('--timeout', flags.timeout, problems),
+    bakeMs: durationFlag('--bake', flags.bake ?? '0', problems),
     failureGraceMs: durationFlag('--failure-grace', flags.failureGrace, problems),
     lockWaitMs: durationFlag('--lock-timeout', flags.lockTimeout, problems),
   };
@@ -94,6 +97,7 @@ interface Request {
   resources: string[];
   images: Map<string, string>;
   timeoutMs: number;
+  bakeMs: number;
   failureGraceMs: number;
   lockWaitMs: number;
 }
@@ -188,6 +192,7 @@ async function run(kube: Kube, req: Request, flags: SetImageFlags): Promise<numb
     dryRun: flags.dryRun,
     ...waitFlags(flags),
     timeoutMs: req.timeoutMs,
+    bakeMs: req.bakeMs,
     failureGraceMs: req.failureGraceMs,
     lockWaitMs: req.lockWaitMs,
     rollbackOnFailure: flags.rollbackOnFailure,
@@ -234,7 +239,7 @@ async function commitThenSync(kube: Kube, objects: KubeObject[], req: Request, f
   );
   if (flags.output !== 'table') log.result(JSON.stringify({ apiVersion: 'gdeploy.dev/v1alpha1', kind: 'ImageCommit', sha: pushed.sha, branch: target.branch, files: pushed.files }));
   if (flags.sync === false) return ExitCode.OK;
-  return syncPushed(kube, target, pushed, { ...waitFlags(flags), timeout: flags.timeout, timeoutMs: req.timeoutMs, lockTimeout: flags.lockTimeout, lockWaitMs: req.lockWaitMs, rollbackOnFailure: flags.rollbackOnFailure, output: flags.output });
+  return syncPushed(kube, target, pushed, { ...waitFlags(flags), timeout: flags.timeout, timeoutMs: req.timeoutMs, bakeMs: req.bakeMs, lockTimeout: flags.lockTimeout, lockWaitMs: req.lockWaitMs, rollbackOnFailure: flags.rollbackOnFailure, output: flags.output });
 }
 
 /**

@@ -55,6 +55,7 @@ export function addWaitOptions(cmd: Command): Command {
     .option('--wait', 'wait for changed workloads to roll out', true)
     .option('--no-wait', 'do not wait for rollouts')
     .option('--timeout <duration>', 'how long to wait for rollouts, e.g. 90s, 5m', '5m')
+    .option('--bake <duration>', 'after the rollout, keep watching the new Pods this long: a restart, a Pod no longer Ready or an object no longer current fails the release', '0')
     .addOption(
       new Option('--wait-for <what>', 'what to wait for: every object changed until it is current (all), only Deployments, StatefulSets and DaemonSets (workloads), or nothing (none)')
         .choices(['all', 'workloads', 'none'])

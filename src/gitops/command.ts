@@ -16,6 +16,8 @@ export interface ReleaseFlags {
   /** 'all' when absent. */
   waitFor?: 'all' | 'workloads' | 'none';
   timeout: string;
+  /** --bake: how long to keep watching after the rollout; '0' (or absent) for no bake. */
+  bake?: string;
   rollbackOnFailure: boolean;
   concurrency: string;
   lockTimeout: string;
@@ -23,14 +25,16 @@ export interface ReleaseFlags {
 
 export interface ParsedReleaseFlags {
   timeoutMs: number;
+  bakeMs: number;
   lockWaitMs: number;
   concurrency: number;
 }
 
 /** Checks the flags `apply`, `sync` and `rollback` share; problems are appended for assertValid. */
-export function parseReleaseFlags(flags: Pick<ReleaseFlags, 'timeout' | 'lockTimeout' | 'concurrency'>, problems: string[]): ParsedReleaseFlags {
+export function parseReleaseFlags(flags: Pick<ReleaseFlags, 'timeout' | 'bake' | 'lockTimeout' | 'concurrency'>, problems: string[]): ParsedReleaseFlags {
   return {
     timeoutMs: durationFlag('--timeout', flags.timeout, problems),
+    bakeMs: durationFlag('--bake', flags.bake ?? '0', problems),
     lockWaitMs: durationFlag('--lock-timeout', flags.lockTimeout, problems),
     concurrency: positiveIntegerFlag('--concurrency', flags.concurrency, problems),
   };
@@ -56,6 +60,7 @@ export function releaseSettings(
     dryRun: flags.dryRun,
     ...waitFlags(flags),
     timeoutMs: parsed.timeoutMs,
+    bakeMs: parsed.bakeMs,
     concurrency: parsed.concurrency,
     signal,
     emit,

@@ -9,7 +9,7 @@ import { inventorySubjects, type RevisionRecord } from '../engine/history.js';
 import { release as engineRelease, type PutBackOutcome, type ReleaseOutcome as EngineOutcome } from '../engine/release.js';
 import type { ChangedWorkload, WaitFor } from '../engine/types.js';
 import type { Kube, KubeObject } from '../kube/types.js';
-import { watchRollouts, type RolloutResult } from '../rollout/index.js';
+import { logReaderOf, watchRollouts, type RolloutResult } from '../rollout/index.js';
 import type { CommitInfo } from '../git/index.js';
 import type { DriftedObject, EmitFn } from './events.js';
 import { loadCommit, type GitSource } from './source.js';
@@ -27,6 +27,8 @@ export interface ReleaseSettings {
   /** What the wait covers; 'all' when absent. */
   waitFor?: WaitFor;
   timeoutMs: number;
+  /** After the rollout of a release (not of a put back), keep watching this long (--bake); 0 or absent: no bake. */
+  bakeMs?: number;
   concurrency?: number;
   /**
    * SIGINT/SIGTERM: waits stop at once; a deploy in progress starts no further
@@ -95,8 +97,14 @@ export async function release(
     return { ...base, commit, result: 'failed', exitCode: ExitCode.USAGE, reason: errorMessage(err) };
   }
 
-  const follow = (workloads: ChangedWorkload[]): Promise<RolloutResult> =>
-    watchRollouts(s.kube, workloads, { timeoutMs: s.timeoutMs, signal: s.signal, onProgress: (status) => s.emit({ type: 'rollout', status }) });
+  const follow = (workloads: ChangedWorkload[], phase: 'release' | 'put back'): Promise<RolloutResult> =>
+    watchRollouts(s.kube, workloads, {
+      timeoutMs: s.timeoutMs,
+      bakeMs: phase === 'release' ? s.bakeMs : 0,
+      signal: s.signal,
+      readLogs: logReaderOf(s.kube),
+      onProgress: (status) => s.emit({ type: 'rollout', status }),
+    });
   let outcome: EngineOutcome;
   try {
     outcome = await engineRelease(s.kube, {
@@ -142,6 +150,7 @@ async function putBack(s: ReleaseSettings, source: GitSource, rollback: Rollback
   const sameSource = previous.source === source.url.display && previous.path === source.path;
   if (previous.sha === undefined || previous.sha === failed.sha || !sameSource) return undefined;
   const target = { sha: previous.sha, revision: previous.revision ?? `sha1:${previous.sha}`, branch: previous.branch, ref: previous.ref };
-  const again = await release(s, source, target);
+  // The put back is waited for, not baked again.
+  const again = await release({ ...s, bakeMs: 0 }, source, target);
   return { result: again.result, rollout: again.rollout, errors: again.deploy?.errors ?? [] };
 }

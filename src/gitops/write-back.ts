@@ -121,6 +121,8 @@ export interface SyncPushedSettings {
   /** --timeout as given, and in milliseconds. */
   timeout: string;
   timeoutMs: number;
+  /** --bake in milliseconds (0 or absent: no bake). */
+  bakeMs?: number;
   /** --lock-timeout as given, and in milliseconds. */
   lockTimeout: string;
   lockWaitMs: number;
@@ -145,7 +147,7 @@ export async function syncPushed(kube: Kube, target: CommitTarget, pushed: Pushe
   const render = gitopsRenderer({ app, namespace: kube.namespace, format: s.output, watching: false });
   // sync's defaults, with this command's wait flags.
   const release = { prune: true, allowEmpty: false, dryRun: false, wait: s.wait, waitFor: s.waitFor, timeout: s.timeout, rollbackOnFailure: s.rollbackOnFailure, concurrency: String(DEFAULT_CONCURRENCY), lockTimeout: s.lockTimeout };
-  const parsed = { timeoutMs: s.timeoutMs, lockWaitMs: s.lockWaitMs, concurrency: DEFAULT_CONCURRENCY };
+  const parsed = { timeoutMs: s.timeoutMs, bakeMs: s.bakeMs ?? 0, lockWaitMs: s.lockWaitMs, concurrency: DEFAULT_CONCURRENCY };
   try {
     return await interruptible(async (signal) => {
       const settings = { ...releaseSettings(kube, app, release, parsed, signal, (ev) => render.on(ev)), branch: target.branch, unpin: false };

@@ -31,42 +31,50 @@ export interface ContainerProblem {
   restartCount: number;
 }
 
-interface ContainerStatus {
+export interface ContainerStatus {
   name: string;
   image?: string;
+  ready?: boolean;
   restartCount?: number;
   state?: { waiting?: { reason?: string; message?: string } };
   lastState?: { terminated?: { exitCode?: number; reason?: string; message?: string } };
 }
 
+/** A Pod's container statuses, init containers first. */
+export function containerStatuses(pod: KubeObject): { status: ContainerStatus; initContainer: boolean }[] {
+  const status = (pod.status ?? {}) as { initContainerStatuses?: ContainerStatus[]; containerStatuses?: ContainerStatus[] };
+  return [
+    ...(status.initContainerStatuses ?? []).map((s) => ({ status: s, initContainer: true })),
+    ...(status.containerStatuses ?? []).map((s) => ({ status: s, initContainer: false })),
+  ];
+}
+
 /** Containers of one Pod stuck in a failing state, init containers first. */
 export function podProblems(pod: KubeObject): ContainerProblem[] {
-  const status = (pod.status ?? {}) as { initContainerStatuses?: ContainerStatus[]; containerStatuses?: ContainerStatus[] };
+  return containerStatuses(pod).flatMap(({ status: cs, initContainer }) => {
+    const waiting = cs.state?.waiting;
+    if (!waiting?.reason || !FAILING_REASONS.has(waiting.reason)) return [];
+    return [containerProblem(pod, cs, initContainer, waiting.reason, waiting.message ?? '')];
+  });
+}
+
+/** One container of a Pod as a problem with `reason`, with how its last run ended. */
+export function containerProblem(pod: KubeObject, cs: ContainerStatus, initContainer: boolean, reason: string, message: string): ContainerProblem {
   const spec = (pod.spec ?? {}) as { initContainers?: { name: string; image?: string }[]; containers?: { name: string; image?: string }[] };
-  const specImage = (name: string) => [...(spec.initContainers ?? []), ...(spec.containers ?? [])].find((c) => c.name === name)?.image;
-  const problems: ContainerProblem[] = [];
-  const scan = (statuses: ContainerStatus[] | undefined, initContainer: boolean) => {
-    for (const cs of statuses ?? []) {
-      const waiting = cs.state?.waiting;
-      if (!waiting?.reason || !FAILING_REASONS.has(waiting.reason)) continue;
-      const terminated = cs.lastState?.terminated;
-      problems.push({
-        pod: pod.metadata.name ?? '',
-        namespace: pod.metadata.namespace ?? '',
-        container: cs.name,
-        initContainer,
-        // The status shows the resolved image; the spec shows what the user asked for.
-        image: specImage(cs.name) ?? cs.image ?? '',
-        reason: waiting.reason,
-        message: waiting.message ?? '',
-        lastTermination: terminated ? describeTermination(terminated) : undefined,
-        restartCount: cs.restartCount ?? 0,
-      });
-    }
+  const specImage = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].find((c) => c.name === cs.name)?.image;
+  const terminated = cs.lastState?.terminated;
+  return {
+    pod: pod.metadata.name ?? '',
+    namespace: pod.metadata.namespace ?? '',
+    container: cs.name,
+    initContainer,
+    // The status shows the resolved image; the spec shows what the user asked for.
+    image: specImage ?? cs.image ?? '',
+    reason,
+    message,
+    lastTermination: terminated ? describeTermination(terminated) : undefined,
+    restartCount: cs.restartCount ?? 0,
   };
-  scan(status.initContainerStatuses, true);
-  scan(status.containerStatuses, false);
-  return problems;
 }
 
 /** Identity of a problem across the kubelet's flips between related reasons. */
@@ -114,7 +122,7 @@ export async function gatherEvidence(
   const [events, logs] = await Promise.all([
     podEvents(kube, problem, opts.events ?? 5, opts.signal).catch((err: unknown) => [`(events unavailable: ${errorMessage(err)})`]),
     // Only a container that ran has logs; one that never pulled has none.
-    readLogs && problem.reason === 'CrashLoopBackOff'
+    readLogs && (problem.reason === 'CrashLoopBackOff' || problem.lastTermination !== undefined)
       ? readLogs(problem, { tailLines: opts.logLines ?? 10, previous: true, signal: opts.signal })
           .then(splitLines)
           .catch((err: unknown) => [`(logs unavailable: ${errorMessage(err)})`])

@@ -29,6 +29,8 @@ export interface WorkloadStatus {
   /** Set when failed: what failed, in one line, and the container that made it fail. */
   reason?: string;
   problem?: ContainerProblem;
+  /** Set while the rollout is done and being baked: how long the bake lasts. */
+  bakingMs?: number;
 }
 
 export class Tracker {
@@ -161,16 +163,22 @@ export class Tracker {
    * back-offs, and that must not restart its grace period.
    */
   private currentProblems(obj: KubeObject): ContainerProblem[] {
-    const pods = newRevisionPods(obj, this.pods?.objects() ?? [], {
-      replicaSets: this.replicaSets?.objects(),
-      controllerRevisions: this.revisions?.objects(),
-    });
+    const pods = this.newPods(obj);
     const readyByPod = new Map(pods.map((pod) => [pod.metadata.name ?? '', readyContainers(pod)]));
     for (const [key, seen] of this.problemSince) {
       const ready = readyByPod.get(seen.pod);
       if (!ready || ready.has(seen.container)) this.problemSince.delete(key);
     }
     return pods.flatMap(podProblems);
+  }
+
+  /** The Pods of the workload's current revision, as the caches have them; none for an object that is no workload. */
+  newPods(obj = this.object()): KubeObject[] {
+    if (!obj || !this.pods) return [];
+    return newRevisionPods(obj, this.pods.objects(), {
+      replicaSets: this.replicaSets?.objects(),
+      controllerRevisions: this.revisions?.objects(),
+    });
   }
 
   private noteAvailability(obj: KubeObject, replicas: ReplicaCounts | undefined): void {

@@ -1,11 +1,14 @@
 // Waits for a set of workloads to roll out, all at once, the way `kubectl
 // rollout status` judges each one, and stops at the first real failure: a new
 // Pod that cannot pull its image or keeps crashing, a progress deadline, or
-// the timeout. Returns data; rendering is the caller's.
+// the timeout. With a bake, the watch goes on for that long after every
+// target is done, and fails on what the bake catches (bake.ts). Returns data;
+// rendering is the caller's.
 import type { Kube } from '../kube/types.js';
 import { isOutlasted } from '../kube/errors.js';
 import { check, isWatchedKind, type Workload } from './checks/index.js';
 import { subjectOf } from '../engine/changeset.js';
+import { Bake } from './bake.js';
 import { gatherEvidence, type ContainerProblem, type Evidence, type LogReader } from './failures.js';
 import { Tracker, type RolloutTarget, type WorkloadStatus } from './tracker.js';
 import type { Availability } from './summary.js';
@@ -27,6 +30,13 @@ export interface WatchOptions {
   logLines?: number;
   /** Errors the watcher recovers from by retrying (a lost connection, a failed list), for -v. */
   onRetry?: (err: unknown) => void;
+  /**
+   * Once every target is done, keep watching this long (the timeout no longer
+   * runs): a restart of a new Pod's container, a new Pod that stops being
+   * Ready or a target that stops being done for longer than the failure grace
+   * fails the watch. 0 or absent: the watch ends when every target is done.
+   */
+  bakeMs?: number;
 }
 
 export const DEFAULT_FAILURE_GRACE_MS = 5_000;
@@ -49,6 +59,8 @@ export interface RolloutResult {
   failed?: string;
   /** Watches the server ended that were resumed; lists redone after 410 Gone. */
   reconnects: { resumes: number; relists: number };
+  /** Set when a bake began: how long it was to last, and whether it passed (outcome 'done') or failed. */
+  bake?: { ms: number; passed: boolean };
 }
 
 export function watchRollouts(
@@ -77,6 +89,10 @@ class RolloutWatch {
   private readonly last = new Map<string, WorkloadStatus>();
   private readonly finishedAt = new Map<string, number>();
   private recheck: NodeJS.Timeout | undefined;
+  private timeout: NodeJS.Timeout | undefined;
+  private bakeTimer: NodeJS.Timeout | undefined;
+  /** Set once every target is done, when there is a bake. */
+  private bake: Bake | undefined;
   private settle!: (r: { outcome: RolloutOutcome; failed?: WorkloadStatus }) => void;
   private settled = false;
   /** A list or watch that outlasted the retry budget: the wait ends with it. */
@@ -103,7 +119,7 @@ class RolloutWatch {
     const { signal } = this.opts;
     signal?.throwIfAborted();
     const verdict = new Promise<{ outcome: RolloutOutcome; failed?: WorkloadStatus }>((resolve) => (this.settle = resolve));
-    const timeout = this.opts.timeoutMs > 0 ? setTimeout(() => this.finish('timeout'), this.opts.timeoutMs) : undefined;
+    if (this.opts.timeoutMs > 0) this.timeout = setTimeout(() => this.finish('timeout'), this.opts.timeoutMs);
     // Ends the watches; run() then rejects with the signal's reason.
     const onAbort = () => this.finish('timeout');
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -117,7 +133,8 @@ class RolloutWatch {
       const evidence = failed?.problem ? await this.evidence(failed.problem) : undefined;
       return this.result(outcome, failed, evidence);
     } finally {
-      clearTimeout(timeout);
+      clearTimeout(this.timeout);
+      clearTimeout(this.bakeTimer);
       clearTimeout(this.recheck);
       signal?.removeEventListener('abort', onAbort);
     }
@@ -139,10 +156,20 @@ class RolloutWatch {
     if (this.settled) return;
     const now = Date.now();
     const grace = this.opts.failureGraceMs ?? DEFAULT_FAILURE_GRACE_MS;
+    const judged = this.trackers.map((t) => ({ t, ...t.evaluate(now, grace) }));
+    const done = judged.every(({ t, status }) => t.ready && status.state === 'done');
+    if (done && !this.bake && (this.opts.bakeMs ?? 0) > 0) this.startBake();
     let recheckAt: number | undefined;
     let failed: WorkloadStatus | undefined;
-    for (const t of this.trackers) {
-      const { status, recheckAt: at } = t.evaluate(now, grace);
+    for (const { t, ...j } of judged) {
+      let { status, recheckAt: at } = j;
+      if (this.bake) {
+        const verdict = this.bake.judge(status, t.newPods(), now, grace);
+        status = verdict.reason
+          ? { ...status, state: 'failed', reason: verdict.reason, problem: verdict.problem ?? status.problem }
+          : { ...status, bakingMs: this.bake.ms };
+        if (verdict.recheckAt !== undefined) at = Math.min(at ?? verdict.recheckAt, verdict.recheckAt);
+      }
       if (t.ready) this.report(status);
       else this.last.set(status.subject, status);
       if (status.state === 'done' && !this.finishedAt.has(t.subject)) this.finishedAt.set(t.subject, now);
@@ -150,10 +177,25 @@ class RolloutWatch {
       if (at !== undefined) recheckAt = Math.min(recheckAt ?? at, at);
     }
     if (failed) return this.finish('failed', failed);
-    if (this.trackers.every((t) => this.last.get(t.subject)?.state === 'done')) return this.finish('done');
+    if (done && !this.bake) return this.finish('done');
     // A Pod stuck in ImagePullBackOff produces no more events: look again when its grace runs out.
     clearTimeout(this.recheck);
     if (recheckAt !== undefined) this.recheck = setTimeout(() => this.evaluate(), Math.max(0, recheckAt - now));
+  }
+
+  /**
+   * Every target is done: the timeout stops, each new Pod's restart counts
+   * are noted, and the watch goes on until the bake ends ('done') or fails.
+   */
+  private startBake(): void {
+    clearTimeout(this.timeout);
+    const ms = this.opts.bakeMs!;
+    this.bake = new Bake(ms, this.trackers.flatMap((t) => t.newPods()));
+    this.bakeTimer = setTimeout(() => {
+      // A last look, so that a change seen just now still counts.
+      this.evaluate();
+      this.finish('done');
+    }, ms);
   }
 
   private report(status: WorkloadStatus): void {
@@ -196,6 +238,7 @@ class RolloutWatch {
     );
     const result: RolloutResult = { outcome, durationMs: end - this.started, workloads, reconnects };
     if (failed) result.failed = failed.subject;
+    if (this.bake) result.bake = { ms: this.bake.ms, passed: outcome === 'done' };
     return result;
   }
 }
@@ -204,6 +247,7 @@ function sameStatus(a: WorkloadStatus, b: WorkloadStatus): boolean {
   return (
     a.state === b.state &&
     a.message === b.message &&
+    a.bakingMs === b.bakingMs &&
     a.problem?.reason === b.problem?.reason &&
     a.problem?.pod === b.problem?.pod &&
     JSON.stringify(a.replicas) === JSON.stringify(b.replicas)

@@ -7,7 +7,7 @@ import type { Kube, KubeObject, ObjectRef } from '../kube/types.js';
 import type { ImageChange } from '../engine/images.js';
 import { subjectOf } from '../kube/refs.js';
 import type { RolloutResult, RolloutTarget, WatchOptions, WorkloadResult, WorkloadStatus } from '../rollout/index.js';
-import { availabilityKept, logReaderOf, watchRollouts } from '../rollout/index.js';
+import { availabilityKept, durationText, logReaderOf, watchRollouts } from '../rollout/index.js';
 import { ExitCode, GdeployError, errorMessage } from '../engine/errors.js';
 import { log } from './log.js';
 import { color } from './colors.js';
@@ -23,7 +23,10 @@ export function workloadLabel(ref: ObjectRef, defaultNamespace?: string): string
 export function progressLine(s: WorkloadStatus, label: string): string {
   const r = s.replicas;
   let line = label;
-  if (s.state === 'done') return `${line} ${color.success('rolled out')}${r ? ` (${r.updatedReady}/${r.desired} new ready)` : ''}`;
+  if (s.state === 'done') {
+    line += ` ${color.success('rolled out')}${r ? ` (${r.updatedReady}/${r.desired} new ready)` : ''}`;
+    return s.bakingMs ? `${line}; baking for ${durationText(s.bakingMs)}...` : line;
+  }
   if (r && !s.message.includes('spec update to be observed')) {
     line += ` ${r.updatedReady}/${r.desired} new ready, ${r.old} old, ${r.unavailable} unavailable`;
   } else {
@@ -82,11 +85,17 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
 }
 
-/** One line per workload: how long it took and how low availability went against the promised minimum. */
+/**
+ * One line per workload: how long it took and how low availability went
+ * against the promised minimum; then, after a bake that passed, a line that says so.
+ */
 export function summaryLines(result: RolloutResult, label: (ref: ObjectRef) => string): string[] {
-  return result.workloads.map((w) => {
-    const verdict = w.state === 'done' ? 'rolled out' : w.subject === result.failed ? 'failed' : result.outcome === 'timeout' ? 'timed out' : 'stopped';
+  const lines = result.workloads.map((w) => {
+    // A bake begins once every workload is rolled out.
+    const rolledOut = w.state === 'done' || result.bake !== undefined;
+    const verdict = rolledOut ? 'rolled out' : w.subject === result.failed ? 'failed' : result.outcome === 'timeout' ? 'timed out' : 'stopped';
     let line = `${label(w.ref)} ${verdict} in ${seconds(w.durationMs)}`;
+    if (result.bake && w.subject === result.failed) line += color.error(`, then failed during the ${durationText(result.bake.ms)} bake`);
     const a = w.availability;
     if (a && a.availableAtStart > 0) {
       const minimum = a.requiredMinimum === undefined ? 'no minimum during this strategy' : `minimum ${a.requiredMinimum}`;
@@ -96,6 +105,8 @@ export function summaryLines(result: RolloutResult, label: (ref: ObjectRef) => s
     if (w.state === 'done' && w.message.includes('not waiting')) line += ` (${w.message})`;
     return line;
   });
+  if (result.bake?.passed) lines.push(`${color.success(`baked for ${durationText(result.bake.ms)}`)}: no restarts, every new Pod stayed Ready`);
+  return lines;
 }
 
 /**
@@ -128,6 +139,8 @@ export function outcomeMessage(result: RolloutResult, label: (ref: ObjectRef) =>
   }
   const w = result.workloads.find((x) => x.subject === result.failed);
   if (!w) return 'rollout failed';
+  // The reason of a failed bake names the Pod and the container already.
+  if (result.bake && w.reason) return `${label(w.ref)}: ${w.reason}`;
   const p = w.problem;
   const why: string[] = [];
   // A verdict from the object itself (progress deadline) comes first; the Pod says why.
@@ -141,6 +154,7 @@ export interface RolloutJSON {
   outcome: RolloutResult['outcome'];
   durationMs: number;
   failed?: string;
+  bake?: RolloutResult['bake'];
   workloads: Array<{
     subject: string;
     state: string;
@@ -159,11 +173,13 @@ export function rolloutJSON(result: RolloutResult): RolloutJSON {
     outcome: result.outcome,
     durationMs: result.durationMs,
     workloads: result.workloads.map((w) => {
-      const { ref: _ref, ...rest } = w;
+      // While baking, a status says so; the result says how the bake ended, once.
+      const { ref: _ref, bakingMs: _baking, ...rest } = w;
       return rest;
     }),
   };
   if (result.failed) out.failed = result.failed;
+  if (result.bake) out.bake = result.bake;
   return out;
 }
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import yaml from 'js-yaml';
 import { microTime } from '../../src/engine/lock.js';
-import { LATEST, SKIP, V1, helloWorld, testCluster, type TestCluster } from './set-image-harness.js';
+import { LATEST, SKIP, V1, appliedApp, helloWorld, testCluster } from './set-image-harness.js';
 
 /** The leaf paths a field manager owns, from managedFields (`spec.template.spec.containers[name=web].image`). */
 function owned(obj: any, manager: string): string[] {
@@ -45,14 +45,6 @@ function replicasEditor(t: { after: (fn: () => void) => void }): NodeJS.ProcessE
   const script = join(dir, 'editor.mjs');
   writeFileSync(script, `import { readFileSync, writeFileSync } from 'node:fs';\nconst f = process.argv.at(-1);\nwriteFileSync(f, readFileSync(f, 'utf8').replace(/replicas: 2/, 'replicas: 3'));\n`);
   return { KUBE_EDITOR: `"${process.execPath}" "${script}"`, EDITOR: 'false' };
-}
-
-async function appliedApp(c: TestCluster, t: { after: (fn: () => void) => void }, app: string): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'gdeploy-hand-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  writeFileSync(join(dir, 'deployment.yaml'), helloWorld(LATEST));
-  const r = await c.gdeploy(['apply', '-f', dir, '--app', app, '--timeout', '2m']);
-  assert.equal(r.code, 0, r.stderr);
 }
 
 describe('set-image and edit release through the engine', { concurrency: true }, () => {

@@ -62,6 +62,15 @@ ${init}      containers:
 `;
 }
 
+/** The tutorial's Deployment (image :latest), applied as app `app` and rolled out. */
+export async function appliedApp(c: Cluster, t: { after: (fn: () => void) => void }, app: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'gdeploy-app-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'deployment.yaml'), helloWorld(LATEST));
+  const r = await c.gdeploy(['apply', '-f', dir, '--app', app, '--timeout', '2m']);
+  assert.equal(r.code, 0, r.stderr);
+}
+
 /** What a write by gdeploy would change: spec, generation, labels, and whether gdeploy manages fields. Status and controllers' bookkeeping are left out. */
 export function written(obj: Record<string, any>): unknown {
   const byGdeploy = (obj.metadata.managedFields ?? []).some((m: any) => String(m.manager).startsWith('gdeploy'));

@@ -162,6 +162,7 @@ const CLUSTER_KINDS = {
   ClusterRole: 'rbac.authorization.k8s.io/v1',
   ClusterRoleBinding: 'rbac.authorization.k8s.io/v1',
   CustomResourceDefinition: 'apiextensions.k8s.io/v1',
+  StorageClass: 'storage.k8s.io/v1',
 } as const;
 export type ClusterKind = keyof typeof CLUSTER_KINDS;
 

@@ -223,3 +223,96 @@ test("a DaemonSet's old crash-looping Pods do not fail its rollout while the new
   const result = await watchRollouts(c, [{ ref: dsRef, generation: 2 }], { timeoutMs: 300, failureGraceMs: 10 });
   assert.equal(result.outcome, 'timeout', result.workloads[0]!.reason);
 });
+
+// --- the bake: after the rollout, the new Pods are watched a while longer ---
+
+/** A new Pod that is Running, Ready unless told otherwise, with `restarts` restarts after exits with code 1. */
+function newPod(name: string, opts: { ready?: boolean; restarts?: number } = {}): KubeObject {
+  const { ready = true, restarts = 0 } = opts;
+  const p = pod(name, 'web-new');
+  const exited = restarts > 0 ? { lastState: { terminated: { exitCode: 1, reason: 'Error' } } } : {};
+  p.status = {
+    phase: 'Running',
+    conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', ...(ready ? {} : { reason: 'ContainersNotReady', message: 'containers with unready status: [web]' }) }],
+    containerStatuses: [{ name: 'web', image: 'web:2', ready, restartCount: restarts, state: { running: {} }, ...exited }],
+  };
+  return p;
+}
+
+/** A Deployment rolled out to revision 2, its two new Pods Ready. */
+function rolledOut(): FakeCluster {
+  const c = new FakeCluster();
+  c.put(deployment(2, finished));
+  c.put(replicaSet('web-old', '1'));
+  c.put(replicaSet('web-new', '2'));
+  c.put(newPod('web-new-a'));
+  c.put(newPod('web-new-b'));
+  return c;
+}
+
+/** Watches with a bake; `baking` resolves once a status says the bake is on. */
+function bakeWatch(c: FakeCluster, opts: { bakeMs: number; timeoutMs?: number; failureGraceMs?: number }) {
+  const seen: WorkloadStatus[] = [];
+  let started!: () => void;
+  const baking = new Promise<void>((resolve) => (started = resolve));
+  const done = watchRollouts(c, [{ ref, generation: 2 }], {
+    timeoutMs: 5000,
+    ...opts,
+    onProgress: (s) => {
+      seen.push(s);
+      if (s.bakingMs) started();
+    },
+  });
+  return { done, baking, seen };
+}
+
+test('a bake with no restart passes: the watch goes on past the timeout and ends done', async () => {
+  const { done, seen } = bakeWatch(rolledOut(), { bakeMs: 1000, timeoutMs: 500 });
+  const result = await done;
+  assert.equal(result.outcome, 'done');
+  assert.deepEqual(result.bake, { ms: 1000, passed: true });
+  assert.ok(seen.some((s) => s.state === 'done' && s.bakingMs === 1000), 'the progress says the bake is on');
+});
+
+test('a container of a new Pod that restarts during the bake fails it, naming the Pod, the container and how it exited', async () => {
+  const c = rolledOut();
+  const { done, baking } = bakeWatch(c, { bakeMs: 30_000 });
+  await baking;
+  c.put(newPod('web-new-a', { restarts: 1 }));
+  const result = await done;
+  assert.equal(result.outcome, 'failed');
+  assert.deepEqual(result.bake, { ms: 30_000, passed: false });
+  assert.equal(result.failed, 'Deployment/default/web');
+  const w = result.workloads[0]!;
+  assert.equal(w.reason, 'failed during the 30s bake: container web of Pod web-new-a restarted (exit code 1, Error)');
+  assert.equal(w.problem?.pod, 'web-new-a');
+  assert.equal(w.problem?.lastTermination, 'exit code 1 (Error)');
+  assert.ok(w.evidence, 'the failure comes with its evidence');
+});
+
+test('a new Pod that stops being Ready during the bake fails it once the grace runs out', async () => {
+  const c = rolledOut();
+  const { done, baking } = bakeWatch(c, { bakeMs: 30_000, failureGraceMs: 40 });
+  await baking;
+  c.put(newPod('web-new-b', { ready: false }));
+  const result = await done;
+  assert.equal(result.outcome, 'failed');
+  assert.equal(result.workloads[0]!.reason, 'failed during the 30s bake: Pod web-new-b stopped being Ready for 40ms (containers with unready status: [web])');
+});
+
+test('a workload that stops being rolled out during the bake fails it once the grace runs out', async () => {
+  const c = rolledOut();
+  const { done, baking } = bakeWatch(c, { bakeMs: 30_000, failureGraceMs: 40 });
+  await baking;
+  c.put(deployment(2, { ...finished, availableReplicas: 1 }));
+  const result = await done;
+  assert.equal(result.outcome, 'failed');
+  assert.match(result.workloads[0]!.reason ?? '', /^failed during the 30s bake: no longer current for 40ms: /);
+});
+
+test('a rollout that fails before it is done is not baked', async () => {
+  const c = seed();
+  const result = await watchRollouts(c, [{ ref, generation: 2 }, { ref: { ...ref, name: 'gone' } }], { timeoutMs: 5000, bakeMs: 30_000 });
+  assert.equal(result.outcome, 'failed');
+  assert.equal(result.bake, undefined);
+});

@@ -118,8 +118,11 @@ test('the admin endpoint drives the same hooks over HTTP', async () => {
   assert.deepEqual((await admin('faults/cut-watches')).body, { cut: 0 });
 
   const rules = await admin('images', { missing: ['example/gone:*'], pullDelayMs: 5 });
-  assert.deepEqual(rules.body, { missing: ['example/gone:*'], crash: [], neverReady: [], pullDelayMs: 5 });
-  assert.deepEqual((await admin('images/clear')).body, { missing: [], crash: [], neverReady: [], pullDelayMs: 50 });
+  assert.deepEqual(rules.body, { missing: ['example/gone:*'], crash: [], crashAfterReady: [], neverReady: [], pullDelayMs: 5, crashAfterReadyMs: 3000 });
+  const flaky = await admin('images', { crashAfterReady: ['example/flaky:*'], crashAfterReadyMs: 1500 });
+  assert.deepEqual(flaky.body, { missing: ['example/gone:*'], crash: [], crashAfterReady: ['example/flaky:*'], neverReady: [], pullDelayMs: 5, crashAfterReadyMs: 1500 });
+  assert.equal((await admin('images', { crashAfterReadyMs: -1 })).status, 400);
+  assert.deepEqual((await admin('images/clear')).body, { missing: [], crash: [], crashAfterReady: [], neverReady: [], pullDelayMs: 50, crashAfterReadyMs: 3000 });
 
   assert.deepEqual((await admin('controllers/pause')).body, { paused: true });
   assert.deepEqual((await admin('controllers/resume')).body, { paused: false });

@@ -107,6 +107,27 @@ test('a crashing container goes into CrashLoopBackOff with a growing restart cou
     assert.ok(eventMessages(c, 'BackOff').some((m) => m.startsWith('Back-off restarting failed container app in pod app-')));
   }));
 
+test('a crashAfterReady container is Ready first, then exits 1 and keeps restarting, Ready again between crashes', () =>
+  withCluster(async (c) => {
+    c.wl.images.setRule('example/flaky:*', 'crashAfterReady');
+    c.wl.images.setCrashAfterReady(50);
+    // Every (ready, restartCount) the new Pod's container goes through, in order.
+    const states: string[] = [];
+    const stop = c.store.subscribe((ev) => {
+      const cs = containerOf(ev.object as Pod);
+      if ((ev.object as Pod).kind !== 'Pod' || (ev.object as Pod).spec.containers[0]!.image !== 'example/flaky:1' || !cs) return;
+      const state = `${cs.ready ? 'ready' : 'unready'}/${cs.restartCount}`;
+      if (states.at(-1) !== state) states.push(state);
+    });
+    await rollTo(c, 'example/flaky:1', { replicas: 1 });
+    const pod = await c.waitFor('two restarts', () => podsWith(c, 'example/flaky:1').find((p) => (containerOf(p)?.restartCount ?? 0) >= 2));
+    stop();
+    assert.equal(states.indexOf('ready/0') >= 0 && states.indexOf('ready/0') < states.findIndex((s) => s.endsWith('/1')), true, states.join(' '));
+    assert.ok(states.includes('ready/1'), `Ready again after a restart: ${states.join(' ')}`);
+    assert.deepEqual([containerOf(pod)!.lastState.terminated?.exitCode, containerOf(pod)!.lastState.terminated?.reason], [1, 'Error']);
+    assert.ok(eventMessages(c, 'BackOff').some((m) => m.startsWith('Back-off restarting failed container app in pod app-')));
+  }));
+
 test('a never-ready container runs but is not Ready, and the rollout does not finish', () =>
   withCluster(async (c) => {
     c.wl.images.setRule('example/slow:1', 'neverReady');

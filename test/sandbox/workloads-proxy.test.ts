@@ -125,3 +125,18 @@ test('the Service\'s Endpoints list its Ready Pods', async () => {
   assert.deepEqual(endpoints.subsets![0]!.ports, [{ port: 5000, protocol: 'TCP' }]);
   for (const a of endpoints.subsets![0]!.addresses!) assert.match(a.ip, /^10\.244\.\d+\.\d+$/);
 });
+
+test('pods/log?previous=true is the run that exited, from the moment it exited; a container that never exited has none', async () => {
+  sb.hooks.images.setRule('example/crasher:1', 'crash');
+  sb.store.create(res('apps', 'Deployment'), deployment('crasher', 'example/crasher:1', { replicas: 1 }), { fieldManager: 'test' });
+  const restarts = (p: KubeObject) => (p.status as { containerStatuses?: { restartCount?: number }[] } | undefined)?.containerStatuses?.[0]?.restartCount ?? 0;
+  const crashed = await waitUntil('a crash', () => pods().find((p) => p.spec.containers[0]!.image === 'example/crasher:1' && restarts(p) >= 1));
+  const previous = await get(`/api/v1/namespaces/default/pods/${crashed.metadata.name}/log?previous=true`);
+  assert.equal(previous.status, 200, previous.text);
+  assert.match(previous.text, /example\/crasher:1: fatal error, exiting with code 1\n$/);
+
+  const healthy = pods().find((p) => p.metadata.labels?.app === APP && !p.metadata.deletionTimestamp && restarts(p) === 0)!;
+  const none = await get(`/api/v1/namespaces/default/pods/${healthy.metadata.name}/log?previous=true`);
+  assert.equal(none.status, 400);
+  assert.match(JSON.parse(none.text).message, /^previous terminated container "hello-world-flask" in pod "hello-world-flask-/);
+});

@@ -6,7 +6,8 @@
 //   POST /sandbox/admin/faults/cut-watches
 //   POST /sandbox/admin/faults/clear
 //   GET  /sandbox/admin/faults
-//   POST /sandbox/admin/images           {"missing"?: [...], "crash"?: [...], "neverReady"?: [...], "ok"?: [...], "pullDelayMs"?: n}
+//   POST /sandbox/admin/images           {"missing"?: [...], "crash"?: [...], "crashAfterReady"?: [...], "neverReady"?: [...], "ok"?: [...],
+//                                         "pullDelayMs"?: n, "crashAfterReadyMs"?: n}
 //   POST /sandbox/admin/images/clear
 //   GET  /sandbox/admin/images
 //   POST /sandbox/admin/controllers/pause
@@ -102,9 +103,16 @@ function handle(route: string, body: Json, hooks: AdminHooks): Json {
     case 'GET faults':
       return hooks.faults.describe();
     case 'POST images': {
-      const rules: ImageRules = { missing: patterns(body, 'missing'), crash: patterns(body, 'crash'), neverReady: patterns(body, 'neverReady') };
+      const rules: ImageRules = {
+        missing: patterns(body, 'missing'),
+        crash: patterns(body, 'crash'),
+        crashAfterReady: patterns(body, 'crashAfterReady'),
+        neverReady: patterns(body, 'neverReady'),
+      };
       const delay = positive(body, 'pullDelayMs', false);
       if (delay !== undefined) rules.pullDelayMs = delay;
+      const crashAfter = positive(body, 'crashAfterReadyMs', false);
+      if (crashAfter !== undefined) rules.crashAfterReadyMs = crashAfter;
       hooks.images.load(rules);
       for (const p of patterns(body, 'ok')) hooks.images.setRule(p, 'ok');
       hooks.imagesChanged();

@@ -50,10 +50,12 @@ export interface ApiServerHandle {
 
 export interface ImageHooks {
   /** Makes images matching `pattern` (`*` wildcards) behave so from their next pull; `ok` undoes a rule. */
-  setRule(pattern: string, behaviour: 'ok' | 'missing' | 'crash' | 'neverReady'): void;
+  setRule(pattern: string, behaviour: 'ok' | 'missing' | 'crash' | 'crashAfterReady' | 'neverReady'): void;
   clearRules(): void;
   /** How long every pull takes from now on. */
   setPullDelay(ms: number): void;
+  /** How long a container of a `crashAfterReady` image is Ready before it exits, from its next start on. */
+  setCrashAfterReady(ms: number): void;
 }
 
 export interface Workloads {
@@ -136,6 +138,9 @@ export function startWorkloads(store: Store, server: ApiServerHandle, opts: Work
       setPullDelay: (ms) => {
         registry.pullDelayMs = ms;
       },
+      setCrashAfterReady: (ms) => {
+        registry.crashAfterReadyMs = ms;
+      },
     },
     settled: () => rt.idle(),
     errors: () => rt.errors.map((e) => e.error),
@@ -154,7 +159,7 @@ export function inertWorkloads(server: ApiServerHandle): Workloads {
     resume() {},
     async stop() {},
     faults,
-    images: { setRule() {}, clearRules() {}, setPullDelay() {} },
+    images: { setRule() {}, clearRules() {}, setPullDelay() {}, setCrashAfterReady() {} },
     settled: () => Promise.resolve(),
     errors: () => [],
   };

@@ -213,7 +213,7 @@ export class Kubelet {
 
   private start(pod: Pod, sim: PodSim, c: ContainerSim, at: number): void {
     // Until the new instance starts, `kubectl logs` shows the one that exited.
-    if (c.restarts > 0) this.logs.rotate(sim.uid, c.spec.name);
+    if (c.restarts > 0) this.logs.restarted(sim.uid, c.spec.name);
     c.step = 'running';
     c.startedAt = at;
     c.containerID = `containerd://${hex64(`${sim.uid}/${c.spec.name}/${c.restarts}`)}`;
@@ -229,14 +229,19 @@ export class Kubelet {
     }
     const restartPolicy = pod.spec.restartPolicy ?? 'Always';
     if (c.outcome === 'crash') c.due = at + this.rt.scaled(CRASH_AFTER_S);
+    // Serves a while, then dies under traffic: Ready first, then gone.
+    else if (c.outcome === 'crashAfterReady') c.due = c.readyAt + this.registry.crashAfterReadyMs;
     else if (restartPolicy !== 'Always') c.due = at + this.rt.scaled(JOB_RUN_S);
     else c.due = Infinity;
   }
 
   private exit(pod: Pod, sim: PodSim, c: ContainerSim, at: number): void {
-    const failed = c.outcome === 'crash';
+    const failed = c.outcome === 'crash' || c.outcome === 'crashAfterReady';
     c.exitCode = failed ? 1 : 0;
-    if (failed) this.logs.append(sim.uid, c.spec.name, `${c.spec.image}: fatal error, exiting with code 1`, at);
+    if (c.outcome === 'crash') this.logs.append(sim.uid, c.spec.name, `${c.spec.image}: fatal error, exiting with code 1`, at);
+    if (c.outcome === 'crashAfterReady') {
+      this.logs.append(sim.uid, c.spec.name, `${c.spec.image}: FATAL: worker ran out of memory while serving requests, exiting with code 1`, at);
+    }
     c.last = {
       exitCode: c.exitCode,
       reason: failed ? 'Error' : 'Completed',
@@ -252,6 +257,7 @@ export class Kubelet {
       c.due = Infinity;
       return;
     }
+    this.logs.exited(sim.uid, c.spec.name);
     const wait = backoffSeconds(c.restarts);
     c.restarts++;
     c.step = 'crashBackOff';

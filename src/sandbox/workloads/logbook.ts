@@ -35,12 +35,22 @@ export class LogBook {
     for (const f of this.followers.get(k) ?? []) f(line);
   }
 
-  /** The container restarted: what it printed becomes `--previous`. */
-  rotate(podUid: string, container: string): void {
+  /**
+   * The container exited and will be started again: what it printed becomes
+   * `--previous` at once, and stays the current log until the new instance
+   * starts, as the kubelet serves a dead container's log.
+   */
+  exited(podUid: string, container: string): void {
     const k = this.key(podUid, container);
     const log = this.logs.get(k);
-    if (log) this.logs.set(k, { current: [], previous: log.current });
+    if (log) this.logs.set(k, { current: log.current, previous: [...log.current] });
     this.end(k);
+  }
+
+  /** A new instance of the container started: its current log begins empty. */
+  restarted(podUid: string, container: string): void {
+    const log = this.logs.get(this.key(podUid, container));
+    if (log) log.current = [];
   }
 
   read(podUid: string, container: string, previous = false): LogLine[] {

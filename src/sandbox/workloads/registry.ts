@@ -1,10 +1,12 @@
-// The simulated image registry: which images pull, which crash, which never
-// become ready.
+// The simulated image registry: which images pull, which crash, which crash
+// once Ready, which never become ready.
 //
 // Rules file (`imagesFile`, JSON or YAML):
 //
 //   missing: ["registry.example.com/app:v2", "*:broken"]   # no such image: ErrImagePull, then ImagePullBackOff
 //   crash: ["example/crasher:*"]                          # starts, exits with code 1: CrashLoopBackOff
+//   crashAfterReady: ["example/flaky:*"]                  # becomes Ready, then logs a fatal line and exits 1
+//   crashAfterReadyMs: 3000                               # how long it serves first, each run (default 3000)
 //   neverReady: ["example/slow:*"]                        # runs, never passes readiness
 //   pullDelayMs: 50                                       # how long each pull takes (default 50)
 //
@@ -19,18 +21,21 @@ import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { hex64 } from './hash.js';
 
-export type ImageBehaviour = 'ok' | 'missing' | 'crash' | 'neverReady';
+export type ImageBehaviour = 'ok' | 'missing' | 'crash' | 'crashAfterReady' | 'neverReady';
 /** What happens to a container of an image: `unresolvable` is a `.invalid` host. */
 export type ImageOutcome = ImageBehaviour | 'unresolvable';
 
 export interface ImageRules {
   missing?: string[];
   crash?: string[];
+  crashAfterReady?: string[];
   neverReady?: string[];
   pullDelayMs?: number;
+  crashAfterReadyMs?: number;
 }
 
 const DEFAULT_PULL_DELAY_MS = 50;
+const DEFAULT_CRASH_AFTER_READY_MS = 3000;
 
 function globToRegExp(pattern: string): RegExp {
   const body = pattern.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
@@ -56,6 +61,8 @@ function registryHost(image: string): string {
 export class ImageRegistry {
   private rules: { pattern: string; re: RegExp; behaviour: ImageBehaviour }[] = [];
   pullDelayMs = DEFAULT_PULL_DELAY_MS;
+  /** How long a container of a `crashAfterReady` image is Ready before it exits, each run. */
+  crashAfterReadyMs = DEFAULT_CRASH_AFTER_READY_MS;
 
   constructor(rules: ImageRules = {}) {
     this.load(rules);
@@ -71,8 +78,10 @@ export class ImageRegistry {
   load(rules: ImageRules): void {
     for (const p of rules.missing ?? []) this.setRule(p, 'missing');
     for (const p of rules.crash ?? []) this.setRule(p, 'crash');
+    for (const p of rules.crashAfterReady ?? []) this.setRule(p, 'crashAfterReady');
     for (const p of rules.neverReady ?? []) this.setRule(p, 'neverReady');
     if (rules.pullDelayMs !== undefined) this.pullDelayMs = rules.pullDelayMs;
+    if (rules.crashAfterReadyMs !== undefined) this.crashAfterReadyMs = rules.crashAfterReadyMs;
   }
 
   /** The latest rule for a pattern wins; `ok` makes matching images pull and run again. */
@@ -84,10 +93,18 @@ export class ImageRegistry {
   clearRules(): void {
     this.rules = [];
     this.pullDelayMs = DEFAULT_PULL_DELAY_MS;
+    this.crashAfterReadyMs = DEFAULT_CRASH_AFTER_READY_MS;
   }
 
   listRules(): ImageRules {
-    const out: Required<ImageRules> = { missing: [], crash: [], neverReady: [], pullDelayMs: this.pullDelayMs };
+    const out: Required<ImageRules> = {
+      missing: [],
+      crash: [],
+      crashAfterReady: [],
+      neverReady: [],
+      pullDelayMs: this.pullDelayMs,
+      crashAfterReadyMs: this.crashAfterReadyMs,
+    };
     for (const r of this.rules) if (r.behaviour !== 'ok') out[r.behaviour].push(r.pattern);
     return out;
   }
