@@ -24,7 +24,8 @@ test('bash completion offers commands, their flags, and object names from the cl
   const script = (await runCli(['completion', 'bash'])).stdout;
   assert.ok((await complete(script, ['gdeploy', 'set-'], {})).includes('set-image'));
   const flags = await complete(script, ['gdeploy', 'sync', '--re'], {});
-  assert.deepEqual(flags.sort(), ['--ref', '--repo']);
+  // The command's own flags and the global ones every command takes.
+  assert.deepEqual(flags.sort(), ['--ref', '--repo', '--retry-timeout']);
 
   const c = await cluster(t, { sandbox: { workloads: false } });
   const bin = mkdtempSync(join(tmpdir(), 'gdeploy-bin-'));

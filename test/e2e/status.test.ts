@@ -167,12 +167,12 @@ test('status: --app and -A, an app applied from files, a missing object, an unkn
   config.contexts.push({ name: 'gd-e2e-down', context: { ...config.contexts[0]!.context, cluster: 'gd-e2e-down' } as { user: string } });
   const two = join(dir, '..', 'two-clusters.kubeconfig');
   writeFileSync(two, yaml.dump(config), { mode: 0o600 });
-  const both = await c.gdeploy(['--kubeconfig', two, 'status', '--app', cfg.name, '--context', current, '--context', 'gd-e2e-down']);
+  const both = await c.gdeploy(['--kubeconfig', two, '--retry-timeout', '1s', 'status', '--app', cfg.name, '--context', current, '--context', 'gd-e2e-down']);
   assert.equal(both.code, 1, both.stderr);
   assert.match(both.stdout, new RegExp(`^${cfg.name}\\s+${c.ns}\\s+${current.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+main@`, 'm'));
   assert.match(both.stdout, /^-\s+\S+\s+gd-e2e-down\s+-\s+Unknown\s+Unknown\s+-\s+cannot read the cluster: .*127\.0\.0\.1:1/m);
   assert.match(both.stderr, /cannot read the cluster of context gd-e2e-down/);
-  const json = await c.gdeploy(['--kubeconfig', two, 'status', '--app', cfg.name, '--context', current, '--context', 'gd-e2e-down', '-o', 'json']);
+  const json = await c.gdeploy(['--kubeconfig', two, '--retry-timeout', '1s', 'status', '--app', cfg.name, '--context', current, '--context', 'gd-e2e-down', '-o', 'json']);
   assert.equal(json.code, 1);
   const doc = JSON.parse(json.stdout) as { apps: Row[]; failed: { cluster: string; error: string }[] };
   assert.deepEqual(doc.apps.map((a) => [a.app, a.cluster]), [[cfg.name, current]]);
