@@ -1,7 +1,7 @@
 // How a rollout reads while it runs and when it ends. On a terminal: one live
 // line per workload under a spinner. Elsewhere (CI, pipes): one plain line each
 // time a workload's state changes, so logs stay grep-able. All on stderr.
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 import yaml from 'js-yaml';
 import type { Kube, KubeObject, ObjectRef } from '../kube/types.js';
 import type { ImageChange } from '../engine/images.js';
@@ -65,19 +65,38 @@ class LineProgress implements RolloutProgress {
 class LiveProgress implements RolloutProgress {
   private readonly lines = new Map<string, string>();
   private spinner: Ora | undefined;
-  constructor(private readonly label: (ref: ObjectRef) => string) {}
+  private stopped = false;
+  // The spinner is loaded on a terminal only; the first lines show once it is there.
+  private readonly ora = import('ora').then((m) => m.default);
+  constructor(private readonly label: (ref: ObjectRef) => string) {
+    this.ora.catch(() => undefined);
+  }
 
   update(s: WorkloadStatus): void {
     this.lines.set(s.subject, progressLine(s, this.label(s.ref)));
-    const text = [...this.lines.values()].join('\n');
-    if (!this.spinner) this.spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
-    else this.spinner.text = text;
+    if (this.spinner) {
+      this.spinner.text = this.text();
+      return;
+    }
+    this.ora.then(
+      (ora) => {
+        if (this.stopped || this.spinner) return;
+        this.spinner = ora({ text: this.text(), stream: process.stderr, discardStdin: false }).start();
+      },
+      () => undefined,
+    );
   }
 
   stop(): void {
-    // Leave the final lines on screen, without the spinner glyph.
-    this.spinner?.stopAndPersist({ symbol: ' ' });
+    this.stopped = true;
+    // Leave the final lines on screen, without the spinner glyph (as ora persists them, if it never got to).
+    if (this.spinner) this.spinner.stopAndPersist({ symbol: ' ' });
+    else if (this.lines.size > 0) process.stderr.write(`  ${this.text()}\n`);
     this.spinner = undefined;
+  }
+
+  private text(): string {
+    return [...this.lines.values()].join('\n');
   }
 }
 
