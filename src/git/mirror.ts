@@ -45,6 +45,8 @@ const HEADS = 'refs/remotes/origin/';
 
 export class GitMirror {
   private readonly commits = new Map<string, CommitInfo>();
+  /** Branch -> the head commitEdit left it at, for the next update() of that branch. */
+  private readonly settled = new Map<string, string>();
 
   private constructor(
     readonly repo: RepoUrl,
@@ -114,6 +116,14 @@ export class GitMirror {
    * round trip and no transfer.
    */
   async update(spec: { branch?: string; ref?: string }): Promise<ResolvedCommit> {
+    // Right after commitEdit, the first update of its branch answers the commit commitEdit
+    // returned without asking the remote again: that commit is what the edit means to deploy,
+    // even if someone pushes on top of it meanwhile (the next update deploys theirs).
+    const settled = spec.ref === undefined && spec.branch !== undefined ? this.settled.get(spec.branch) : undefined;
+    if (settled !== undefined) {
+      this.settled.delete(spec.branch!);
+      return { sha: settled, branch: spec.branch, revision: `${spec.branch}@sha1:${settled}` };
+    }
     const { defaultBranch, refs } = await this.remoteRefs();
     const branch = spec.ref === undefined ? (spec.branch ?? defaultBranch) : undefined;
     if (spec.ref === undefined && branch === undefined) {
@@ -308,7 +318,10 @@ export class GitMirror {
           await rm(scratch, { recursive: true, force: true });
         }
       });
-      if ('sha' in made) return made;
+      if ('sha' in made) {
+        this.settled.set(branch, made.sha);
+        return made;
+      }
       // Someone pushed first (or the push is not allowed): try again on the new head, then give up saying which.
       if (attempt >= tries || !(await this.branchMoved(branch))) {
         throw this.run.fail(`pushing to ${branch} of ${this.repo.display} failed${attempt > 1 ? ` after ${attempt} tries` : ''}; nothing was changed in the cluster`, made.rejected);
