@@ -71,8 +71,9 @@ export class GitMirror {
   async fetch(): Promise<void> {
     await this.locked(async () => {
       try {
+        // --verbose: simple-git takes a command that printed nothing as done only 50 ms after it exits.
         await this.run.git.raw([
-          'fetch', '--quiet', '--prune', '--no-tags', '--no-write-fetch-head', '--end-of-options',
+          'fetch', '--verbose', '--prune', '--no-tags', '--no-write-fetch-head', '--end-of-options',
           this.repo.fetchUrl, `+refs/heads/*:${HEADS}*`, '+refs/tags/*:refs/tags/*',
         ]);
       } catch (err) {
@@ -302,7 +303,7 @@ export class GitMirror {
             const blobFile = join(scratch, 'blob');
             await writeFile(blobFile, text);
             const blob = (await committer.git.raw(['hash-object', '-w', '--', blobFile])).trim();
-            await committer.git.raw(['update-index', '--cacheinfo', `${modes.get(file) ?? '100644'},${blob},${file}`]);
+            await committer.git.raw(['update-index', '--verbose', '--cacheinfo', `${modes.get(file) ?? '100644'},${blob},${file}`]);
           }
           const tree = (await committer.git.raw(['write-tree'])).trim();
           const commit = (await committer.git.raw(['commit-tree', tree, '-p', parent, '-m', message])).trim();
@@ -369,10 +370,15 @@ export class GitMirror {
 
   /** The user's git identity if configured, else one that says who made the commit. */
   private async identityEnv(): Promise<NodeJS.ProcessEnv> {
-    const get = async (key: string) => (await this.run.git.raw(['config', '--get', key]).catch(() => '')).trim();
+    // One read of the whole configuration (never empty in a mirror) rather than a `config --get` per key.
+    const config = new Map<string, string>();
+    for (const line of (await this.run.git.raw(['config', '--list', '-z']).catch(() => '')).split('\0')) {
+      const nl = line.indexOf('\n');
+      if (nl > 0) config.set(line.slice(0, nl), line.slice(nl + 1));
+    }
     const env = process.env;
-    const name = env.GIT_AUTHOR_NAME ?? ((await get('user.name')) || `gdeploy (${userInfo().username})`);
-    const email = env.GIT_AUTHOR_EMAIL ?? ((await get('user.email')) || `${userInfo().username}@${hostname()}`);
+    const name = env.GIT_AUTHOR_NAME ?? (config.get('user.name') || `gdeploy (${userInfo().username})`);
+    const email = env.GIT_AUTHOR_EMAIL ?? (config.get('user.email') || `${userInfo().username}@${hostname()}`);
     return {
       GIT_AUTHOR_NAME: name,
       GIT_AUTHOR_EMAIL: email,
