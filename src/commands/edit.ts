@@ -83,14 +83,10 @@ async function runEdit(resources: string[], flags: EditFlags, self: Command): Pr
       log.info('Edit cancelled, no changes made.');
       return ExitCode.OK;
     }
-    const { owningApps, notInGitMessage } = await import('../engine/ownership.js');
     const { driftedFields } = await import('../engine/drift.js');
     const { kubectlName, refOf, subjectOf } = await import('../engine/changeset.js');
     const { isConflict } = await import('../kube/errors.js');
     const { releaseByHand, exitOf } = await import('./hand-release.js');
-    const owners = await owningApps(kube, edited.map((e) => e.before));
-    // Said just before the write (after the editor closed, where it can be read): git will take the change back.
-    for (const o of owners) if (o.followsGit) log.warn(notInGitMessage(o));
     const { saveEdit } = await import('../ui/editor.js');
     const keep = (e: Edited): Promise<string> => saveEdit(`${e.before.kind.toLowerCase()}-${e.before.metadata.name}.${flags.output}`, e.text);
     const keepAll = async (why: string): Promise<GdeployError> => {
@@ -102,7 +98,8 @@ async function runEdit(resources: string[], flags: EditFlags, self: Command): Pr
       objects: edited.map((e) => e.edited),
       write: 'update',
       fieldManager: FIELD_MANAGER,
-      owners,
+      // Warned about just before the write, after the editor closed, where it can be read.
+      live: edited.map((e) => e.before),
       dryRun: false,
       ...waitFlags(flags),
       ...durations,

@@ -19,8 +19,11 @@ export interface HandRelease {
   objects: KubeObject[];
   write: WriteVerb;
   fieldManager: string;
-  /** The apps the objects belong to (owningApps). */
-  owners: OwningApp[];
+  /**
+   * The objects as read, before the change: the apps they belong to are
+   * locked, warned about when they follow git, and get the history entry.
+   */
+  live: KubeObject[];
   dryRun: boolean;
   wait: boolean;
   waitFor: WaitFor;
@@ -40,6 +43,8 @@ export interface HandRelease {
 
 export interface HandOutcome {
   outcome: ReleaseOutcome;
+  /** The apps the objects belong to. */
+  owners: OwningApp[];
   /** The command's failure, as it is reported: a rollout that did not finish, or a write refused. */
   failure?: GdeployError;
   /** Set when SIGINT or SIGTERM stopped it: the exit code (130 or 143). */
@@ -51,13 +56,17 @@ export async function releaseByHand(kube: Kube, r: HandRelease): Promise<HandOut
   const { acquireAppLock, untilLost } = await import('../engine/lock.js');
   const { followRollouts, rolloutError } = await import('../ui/progress.js');
   const { catchInterrupts } = await import('../gitops/interrupt.js');
+  const { owningApps, notInGitMessage } = await import('../engine/ownership.js');
+  const owners = await owningApps(kube, r.live);
+  // Said before the write: an app that follows git gets this change taken back by its next sync.
+  for (const o of owners) if (o.followsGit) log.warn(notInGitMessage(o));
   const interrupt = catchInterrupts();
   const locks: AppLock[] = [];
   try {
     let halt: AbortSignal | undefined = interrupt.signal;
     if (!r.dryRun) {
       // In one order, so that two commands on the same apps never hold one each.
-      for (const o of [...r.owners].sort((a, b) => `${a.namespace}/${a.app}`.localeCompare(`${b.namespace}/${b.app}`))) {
+      for (const o of [...owners].sort((a, b) => `${a.namespace}/${a.app}`.localeCompare(`${b.namespace}/${b.app}`))) {
         const lock = await acquireAppLock(kube, {
           app: o.app,
           namespace: o.namespace,
@@ -98,15 +107,15 @@ export async function releaseByHand(kube: Kube, r: HandRelease): Promise<HandOut
         if (phase === 'put back' && r.output === 'table') log.info('rolling back: putting the objects back as they were');
         return followRollouts(kube, workloads, phase === 'release' ? { ...follow, bakeMs: r.bakeMs } : follow);
       },
-      record: (o) => recordByApp(kube, r, o, failureOf(o)?.message ?? o.reason),
+      record: (o) => recordByApp(kube, r, owners, o, failureOf(o)?.message ?? o.reason),
     });
     for (const e of outcome.putBack?.errors ?? []) log.error(e.message);
     const code = interrupt.exitCode();
     if (code !== undefined) {
       if (!outcome.deploy.interrupted) log.error('interrupted while waiting for the rollout; it goes on in the cluster');
-      return { outcome, interrupted: code };
+      return { outcome, owners, interrupted: code };
     }
-    return { outcome, failure: failureOf(outcome) };
+    return { outcome, owners, failure: failureOf(outcome) };
   } finally {
     interrupt.dispose();
     for (const lock of locks.reverse()) await lock.release().catch((err) => log.warn(`cannot release a lock: ${errorMessage(err)}`));
@@ -114,11 +123,11 @@ export async function releaseByHand(kube: Kube, r: HandRelease): Promise<HandOut
 }
 
 /** One revision per app whose objects changed: what, how it ended, and whether git has it. */
-async function recordByApp(kube: Kube, r: HandRelease, outcome: ReleaseOutcome, reason: string | undefined): Promise<void> {
+async function recordByApp(kube: Kube, r: HandRelease, owners: OwningApp[], outcome: ReleaseOutcome, reason: string | undefined): Promise<void> {
   const { recordManualChange } = await import('../engine/ownership.js');
   const { keyOf, refOf } = await import('../engine/changeset.js');
   const written = outcome.deploy.changeSet.changes.filter((c) => c.action === 'configured' || c.action === 'failed');
-  for (const o of r.owners) {
+  for (const o of owners) {
     const mine = new Set(o.objects.map((x) => keyOf(refOf(x))));
     const changes = written.filter((c) => mine.has(keyOf(c.ref)));
     if (changes.length === 0) continue;

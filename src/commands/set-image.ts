@@ -172,15 +172,11 @@ async function run(kube: Kube, req: Request, flags: SetImageFlags): Promise<numb
     if (flags.output !== 'table') (await import('../ui/progress.js')).printImageUpdate(flags.output, { dryRun: flags.dryRun, planned });
     return ExitCode.OK;
   }
-  const { owningApps, notInGitMessage } = await import('../engine/ownership.js');
   const { imageApplyBody } = await import('../engine/images.js');
   const { DEFAULT_FIELD_MANAGER } = await import('../engine/write.js');
   const { keyOf, kubectlName, refOf } = await import('../engine/changeset.js');
   const { renderChangeDiff } = await import('../ui/diff.js');
   const { releaseByHand, exitOf } = await import('./hand-release.js');
-  const owners = await owningApps(kube, planned.map((p) => p.live));
-  // Said before the write: an app that follows git gets this change taken back by its next sync.
-  for (const o of owners) if (o.followsGit) log.warn(notInGitMessage(o));
   const byKey = new Map(planned.map((p) => [keyOf(refOf(p.live)), p]));
   const h = await releaseByHand(kube, {
     action: 'set-image',
@@ -188,7 +184,7 @@ async function run(kube: Kube, req: Request, flags: SetImageFlags): Promise<numb
     objects: planned.map((p) => imageApplyBody(p.live, p.changes, DEFAULT_FIELD_MANAGER)),
     write: 'apply',
     fieldManager: DEFAULT_FIELD_MANAGER,
-    owners,
+    live: planned.map((p) => p.live),
     dryRun: flags.dryRun,
     ...waitFlags(flags),
     timeoutMs: req.timeoutMs,
@@ -211,7 +207,7 @@ async function run(kube: Kube, req: Request, flags: SetImageFlags): Promise<numb
   });
   if (flags.output !== 'table' && h.interrupted === undefined) {
     const { printImageUpdate } = await import('../ui/progress.js');
-    const apps = owners.map((o) => ({ app: o.app, namespace: o.namespace, inGit: !o.followsGit, ...(o.followsGit ? { followsGit: o.followsGit } : {}) }));
+    const apps = h.owners.map((o) => ({ app: o.app, namespace: o.namespace, inGit: !o.followsGit, ...(o.followsGit ? { followsGit: o.followsGit } : {}) }));
     printImageUpdate(flags.output, { dryRun: flags.dryRun, planned, rollout: h.outcome.rollout, error: h.failure?.message, apps });
     if (h.failure) log.error(h.failure.message);
     return h.failure?.exitCode ?? ExitCode.OK;

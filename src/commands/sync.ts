@@ -213,6 +213,7 @@ async function runFleet(flags: SyncFlags, g: GlobalOptions, parsed: ParsedReleas
               ref: flags.ref,
               concurrency: n.concurrencyApps,
               pruneApps: flags.pruneApps,
+              lockWaitMs: parsed.lockWaitMs,
               dryRun: flags.dryRun,
               signal: stop,
               connect: connectTo,

@@ -50,7 +50,7 @@ export function objectHealth(obj: KubeObject | undefined, related?: Related): Ve
   if (obj === undefined) return { health: 'Missing', reason: 'not found' };
   const result = check(obj as Workload);
   if (result.done) return { health: 'Healthy' };
-  const problem = isWorkload(obj) && related ? newRevisionPods(obj, related.pods, related).flatMap(podProblems)[0] : groupOf(obj.apiVersion) === '' && obj.kind === 'Pod' ? podProblems(obj)[0] : undefined;
+  const problem = failingContainer(obj, related);
   if (result.failed) return { health: 'Degraded', reason: problem ? `${result.message}: ${problemLine(problem)}` : result.message };
   if (problem) return { health: 'Degraded', reason: problemLine(problem) };
   return { health: 'Progressing', reason: result.message.replace(/\.\.\.$/, '') };
@@ -64,6 +64,12 @@ export function needsRelated(obj: KubeObject | undefined): obj is KubeObject {
 function isWorkload(obj: KubeObject): boolean {
   const group = groupOf(obj.apiVersion);
   return isWatchedKind(obj.kind) && (group === 'apps' || (group === 'batch' && obj.kind === 'Job'));
+}
+
+/** The first failing container of the object's current Pods: a workload's new revision, or a Pod itself. */
+function failingContainer(obj: KubeObject, related: Related | undefined): ContainerProblem | undefined {
+  if (isWorkload(obj)) return related ? newRevisionPods(obj, related.pods, related).flatMap(podProblems)[0] : undefined;
+  return groupOf(obj.apiVersion) === '' && obj.kind === 'Pod' ? podProblems(obj)[0] : undefined;
 }
 
 /** `pod web-5d9c-x2x: ImagePullBackOff: Back-off pulling image "..."`, as the rollout watcher words it. */

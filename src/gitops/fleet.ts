@@ -164,6 +164,8 @@ export interface FleetSettings {
   ref?: string;
   /** At most this many apps at a time. */
   concurrency: number;
+  /** How long deleting an app that left the file waits for another operation on it (--lock-timeout). */
+  lockWaitMs: number;
   /** Delete the objects of apps that left the file. */
   pruneApps: boolean;
   dryRun: boolean;
@@ -318,7 +320,7 @@ async function findOrphans(s: FleetSettings, apps: FleetApp[]): Promise<Orphan[]
 
 /** Deletes every object of an app's inventory (under its lock), and records it in the app's history. */
 async function pruneApp(kube: Kube, s: FleetSettings, app: string, namespace: string, count: number): Promise<Pick<Orphan, 'pruned' | 'reason'>> {
-  const lock = await acquireAppLock(kube, { app, namespace, operation: 'prune-app', waitMs: 60_000, signal: s.signal });
+  const lock = await acquireAppLock(kube, { app, namespace, operation: 'prune-app', waitMs: s.lockWaitMs, signal: s.signal });
   try {
     const result = await deploy(kube, { objects: [], app, namespace, prune: true, halt: untilLost(lock, s.signal), signal: s.signal });
     const failed = result.errors[0]?.message;
