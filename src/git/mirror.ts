@@ -10,7 +10,8 @@ import { mirrorDir } from './cache.js';
 import { authFor, type GitAuth } from './env.js';
 import { acquireFileLock } from './file-lock.js';
 import { gitRunner, type GitRunner } from './run.js';
-import { materializeTree, normaliseRepoPath, type MaterializedTree } from './tree.js';
+import { rewriteTree, type GitObject } from './objects.js';
+import { listTree, materializeTree, normaliseRepoPath, readBlobs, type MaterializedTree, type TreeEntry } from './tree.js';
 import type { RepoUrl } from './url.js';
 
 export interface MirrorOptions {
@@ -42,6 +43,8 @@ export interface ResolvedCommit {
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 const HEADS = 'refs/remotes/origin/';
+/** The name pushes give the remote, configured for that one command. */
+const REMOTE = 'gdeploy';
 
 export class GitMirror {
   private readonly commits = new Map<string, CommitInfo>();
@@ -256,15 +259,13 @@ export class GitMirror {
       const parent = await this.revParse(`${HEADS}${branch}`);
       if (parent === undefined) throw new GdeployError(`branch "${branch}" does not exist in ${this.repo.display}`);
       const tree = (await this.run.git.raw(['rev-parse', '--verify', '--end-of-options', `${sha}^{tree}`])).trim();
-      const committer = gitRunner(this.dir, this.repo, this.opts.auth, this.opts.signal, await this.identityEnv());
+      const committer = gitRunner(this.dir, this.repo, this.opts.auth, this.opts.signal, identityEnv(await this.config()));
       const commit = (await committer.git.raw(['commit-tree', tree, '-p', parent, '-m', message])).trim();
       try {
-        // No '+' and no --force: the remote refuses anything but a fast-forward.
-        await this.run.git.raw(['push', '--quiet', '--end-of-options', this.repo.fetchUrl, `${commit}:refs/heads/${branch}`]);
+        await this.push(commit, branch);
       } catch (err) {
         throw this.run.fail(`pushing the rollback commit to ${branch} failed`, err);
       }
-      await this.run.git.raw(['update-ref', `${HEADS}${branch}`, commit, parent]);
       return commit;
     });
   }
@@ -289,35 +290,22 @@ export class GitMirror {
     for (let attempt = 1; ; attempt++) {
       await this.fetch();
       const made = await this.locked(async (): Promise<{ sha: string; parent: string; files: string[] } | { rejected: unknown }> => {
-        const parent = await this.revParse(`${HEADS}${branch}`);
+        const head = `${HEADS}${branch}`;
+        const [parent, listing, config] = await Promise.all([this.revParse(head), this.listing(head).catch((err: unknown) => err), this.config()]);
         if (parent === undefined) throw new GdeployError(`branch "${branch}" does not exist in ${this.repo.display}`);
-        const { files, modes } = await this.readYaml(parent, repoPath);
-        const changed = edit(files);
+        if (!Array.isArray(listing)) throw this.run.fail(`cannot read ${branch} of ${this.repo.display}`, listing);
+        const changed = edit(await this.yamlIn(listing, repoPath));
         // Git says so already: nothing to commit, and the head is what to deploy.
         if (changed.size === 0) return { sha: parent, parent, files: [] };
-        const scratch = await mkdtemp(join(tmpdir(), 'gdeploy-edit-'));
+        const tree = await this.writeTree(config, listing, changed);
+        const committer = gitRunner(this.dir, this.repo, this.opts.auth, this.opts.signal, identityEnv(config));
+        const commit = (await committer.git.raw(['commit-tree', tree, '-p', parent, '-m', message])).trim();
         try {
-          const committer = gitRunner(this.dir, this.repo, this.opts.auth, this.opts.signal, { ...(await this.identityEnv()), GIT_INDEX_FILE: join(scratch, 'index') });
-          await committer.git.raw(['read-tree', parent]);
-          for (const [file, text] of changed) {
-            const blobFile = join(scratch, 'blob');
-            await writeFile(blobFile, text);
-            const blob = (await committer.git.raw(['hash-object', '-w', '--', blobFile])).trim();
-            await committer.git.raw(['update-index', '--verbose', '--cacheinfo', `${modes.get(file) ?? '100644'},${blob},${file}`]);
-          }
-          const tree = (await committer.git.raw(['write-tree'])).trim();
-          const commit = (await committer.git.raw(['commit-tree', tree, '-p', parent, '-m', message])).trim();
-          try {
-            // No '+' and no --force: the remote refuses anything but a fast-forward.
-            await this.run.git.raw(['push', '--quiet', '--end-of-options', this.repo.fetchUrl, `${commit}:refs/heads/${branch}`]);
-          } catch (err) {
-            return { rejected: err };
-          }
-          await this.run.git.raw(['update-ref', `${HEADS}${branch}`, commit, parent]);
-          return { sha: commit, parent, files: [...changed.keys()] };
-        } finally {
-          await rm(scratch, { recursive: true, force: true });
+          await this.push(commit, branch);
+        } catch (err) {
+          return { rejected: err };
         }
+        return { sha: commit, parent, files: [...changed.keys()] };
       });
       if ('sha' in made) {
         this.settled.set(branch, made.sha);
@@ -346,20 +334,60 @@ export class GitMirror {
 
   /** The YAML files under `path` at commit `sha` (repository paths -> text), as `commitEdit` hands them to its edit. */
   async yamlFiles(sha: string, path: string): Promise<Map<string, string>> {
-    return (await this.readYaml(sha, normaliseRepoPath(path))).files;
+    return this.readYaml(sha, normaliseRepoPath(path));
   }
 
-  private async readYaml(sha: string, repoPath: string): Promise<{ files: Map<string, string>; modes: Map<string, string> }> {
-    const listing = await this.run.git.raw(['ls-tree', '-r', '-z', '--end-of-options', sha, '--', repoPath === '' ? '.' : repoPath]);
-    const files = new Map<string, string>();
-    const modes = new Map<string, string>();
-    for (const entry of listing.split('\0').filter(Boolean)) {
-      const m = /^(\d+) blob ([0-9a-f]+)\t(.+)$/s.exec(entry);
-      if (!m || !/\.ya?ml$/i.test(m[3]!)) continue;
-      files.set(m[3]!, await this.run.git.raw(['cat-file', 'blob', m[2]!]));
-      modes.set(m[3]!, m[1]!);
+  private async readYaml(sha: string, repoPath: string): Promise<Map<string, string>> {
+    return this.yamlIn(await this.listing(sha), repoPath);
+  }
+
+  /** Every file and directory of a commit (`ls-tree -r -t`). */
+  private listing(rev: string): Promise<TreeEntry[]> {
+    return listTree(this.run.git, `${rev}^{commit}`, true);
+  }
+
+  private async yamlIn(listing: TreeEntry[], repoPath: string): Promise<Map<string, string>> {
+    const inPath = (p: string) => repoPath === '' || p.startsWith(`${repoPath}/`);
+    const yaml = listing.filter((e) => e.type === 'blob' && inPath(e.path) && /\.ya?ml$/i.test(e.path));
+    const contents = await readBlobs(this.run.git, yaml);
+    return new Map(yaml.map((e) => [e.path, contents.get(e.path)!.toString('utf8')]));
+  }
+
+  /** Writes the blobs of `changed` and the trees above them; returns the new root tree. */
+  private async writeTree(config: Map<string, string>, listing: TreeEntry[], changed: Map<string, string>): Promise<string> {
+    const format = config.get('extensions.objectformat') === 'sha256' ? 'sha256' : 'sha1';
+    const files = new Map([...changed].map(([path, text]) => [path, Buffer.from(text, 'utf8')]));
+    const { root, blobs, trees } = rewriteTree(format, listing, files);
+    const scratch = await mkdtemp(join(tmpdir(), 'gdeploy-edit-'));
+    try {
+      const write = async (type: 'blob' | 'tree', objects: GitObject[]) => {
+        const paths = objects.map((_, i) => join(scratch, `${type}-${i}`));
+        await Promise.all(objects.map((o, i) => writeFile(paths[i]!, o.data)));
+        // --no-filters: the bytes are the object, whatever attributes say about the path.
+        const out = await this.run.git.raw(['hash-object', '-w', '--no-filters', '-t', type, '--', ...paths]);
+        const written = out.split('\n').filter(Boolean);
+        if (written.join() !== objects.map((o) => o.oid).join()) {
+          throw new GdeployError(`git wrote ${type}s ${written.join(', ')} where ${objects.map((o) => o.oid).join(', ')} were expected (${this.repo.display})`);
+        }
+      };
+      await Promise.all([write('blob', blobs), write('tree', trees)]);
+      return root;
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
     }
-    return { files, modes };
+  }
+
+  /**
+   * Pushes `commit` to `branch` as a fast-forward (no '+', no --force: the
+   * remote refuses anything else). The push names the remote by its
+   * configuration so that git moves the mirror's remote-tracking branch itself
+   * once the remote took the commit.
+   */
+  private async push(commit: string, branch: string): Promise<void> {
+    await this.run.git.raw([
+      '-c', `remote.${REMOTE}.url=${this.repo.fetchUrl}`, '-c', `remote.${REMOTE}.fetch=+refs/heads/*:${HEADS}*`,
+      'push', '--end-of-options', REMOTE, `${commit}:refs/heads/${branch}`,
+    ]);
   }
 
   /** Whether the remote's branch is no longer what the mirror has: a push lost a race rather than being refused. */
@@ -368,23 +396,14 @@ export class GitMirror {
     return refs.get(`refs/heads/${branch}`) !== (await this.revParse(`${HEADS}${branch}`));
   }
 
-  /** The user's git identity if configured, else one that says who made the commit. */
-  private async identityEnv(): Promise<NodeJS.ProcessEnv> {
-    // One read of the whole configuration (never empty in a mirror) rather than a `config --get` per key.
+  /** The mirror's configuration as git sees it (the user's and the system's included): one `git config --list`. */
+  private async config(): Promise<Map<string, string>> {
     const config = new Map<string, string>();
     for (const line of (await this.run.git.raw(['config', '--list', '-z']).catch(() => '')).split('\0')) {
       const nl = line.indexOf('\n');
       if (nl > 0) config.set(line.slice(0, nl), line.slice(nl + 1));
     }
-    const env = process.env;
-    const name = env.GIT_AUTHOR_NAME ?? (config.get('user.name') || `gdeploy (${userInfo().username})`);
-    const email = env.GIT_AUTHOR_EMAIL ?? (config.get('user.email') || `${userInfo().username}@${hostname()}`);
-    return {
-      GIT_AUTHOR_NAME: name,
-      GIT_AUTHOR_EMAIL: email,
-      GIT_COMMITTER_NAME: env.GIT_COMMITTER_NAME ?? name,
-      GIT_COMMITTER_EMAIL: env.GIT_COMMITTER_EMAIL ?? email,
-    };
+    return config;
   }
 
   private async revParse(rev: string): Promise<string | undefined> {
@@ -415,4 +434,17 @@ export function checkRefName(name: string, flag: string): void {
   if (name === '' || name === '@' || /[\s~^:?*[\\\0-\x1f\x7f]|\.\.|@\{|\/\/|\.lock(\/|$)|(^|\/)\.|^\/|\/$|\.$/.test(name)) {
     throw new UsageError(`${flag} "${name}" is not a valid git reference name`);
   }
+}
+
+/** The user's git identity if configured, else one that says who made the commit. */
+function identityEnv(config: Map<string, string>): NodeJS.ProcessEnv {
+  const env = process.env;
+  const name = env.GIT_AUTHOR_NAME ?? (config.get('user.name') || `gdeploy (${userInfo().username})`);
+  const email = env.GIT_AUTHOR_EMAIL ?? (config.get('user.email') || `${userInfo().username}@${hostname()}`);
+  return {
+    GIT_AUTHOR_NAME: name,
+    GIT_AUTHOR_EMAIL: email,
+    GIT_COMMITTER_NAME: env.GIT_COMMITTER_NAME ?? name,
+    GIT_COMMITTER_EMAIL: env.GIT_COMMITTER_EMAIL ?? email,
+  };
 }

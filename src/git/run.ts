@@ -43,7 +43,7 @@ export function gitRunner(
 function gitFailure(what: string, err: unknown, repo: RepoUrl, auth: GitAuth): GdeployError {
   if (err instanceof GdeployError) return err;
   const detail = scrub(errorMessage(err), auth).trim();
-  const first = detail.split('\n').find((l) => l.trim() !== '' && !l.startsWith('hint:')) ?? detail;
+  const first = tellingLine(detail);
   const where = repo.display;
   if (/Authentication failed|could not read Username|could not read Password|terminal prompts disabled|HTTP 40[13]|returned error: 40[13]|Permission denied \(publickey/i.test(detail)) {
     return new GdeployError(`${what}: authentication failed for ${where}`, {
@@ -58,4 +58,15 @@ function gitFailure(what: string, err: unknown, repo: RepoUrl, auth: GitAuth): G
     });
   }
   return new GdeployError(`${what} (${where}): ${first.replace(/^(fatal|error):\s*/, '')}`);
+}
+
+/**
+ * The line of git's output that says what went wrong: hints and push's
+ * "To <url>" left out, and a push's ref status (` ! [rejected] <sha> -> main
+ * (fetch first)`) said as `main rejected: fetch first`.
+ */
+export function tellingLine(detail: string): string {
+  const line = detail.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('hint:') && !/^To \S/.test(l)) ?? detail.trim();
+  const status = /^! \[([^\]]+)\]\s+\S+\s+->\s+(\S+)\s+\((.+)\)$/.exec(line);
+  return status ? `${status[2]} ${status[1]}: ${status[3]}` : line;
 }

@@ -6,11 +6,14 @@ import { dirname, join, posix } from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { UsageError } from '../engine/errors.js';
 
-interface TreeEntry {
+export interface TreeEntry {
   mode: string;
+  /** blob, tree or commit (a submodule). */
   type: string;
   oid: string;
+  /** Bytes of a blob; NaN for trees and submodules. */
   size: number;
+  /** From the repository root. */
   path: string;
 }
 
@@ -58,23 +61,18 @@ export async function materializeTree(git: SimpleGit, sha: string, path: string,
     if (e.type === 'blob' && e.mode !== '120000' && safeRelative(e.path)) blobs.push(e);
     else skipped.push(e.path);
   }
-  for (let i = 0; i < blobs.length; i += BLOBS_PER_READ) {
-    const batch = blobs.slice(i, i + BLOBS_PER_READ);
-    // Blob contents come back concatenated; ls-tree -l gave each one's size.
-    const out = await git.showBuffer(batch.map((b) => b.oid));
-    let offset = 0;
-    for (const b of batch) {
-      const file = join(dest, ...b.path.split('/'));
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, out.subarray(offset, offset + b.size));
-      offset += b.size;
-    }
+  const contents = await readBlobs(git, blobs);
+  for (const b of blobs) {
+    const file = join(dest, ...b.path.split('/'));
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, contents.get(b.path)!);
   }
   return { dir: dest, root: path === '' ? dest : join(dest, ...path.split('/')), files: blobs.length, skipped };
 }
 
-async function listTree(git: SimpleGit, sha: string): Promise<TreeEntry[]> {
-  const out = await git.raw(['ls-tree', '-r', '-l', '-z', '--full-tree', '--end-of-options', sha]);
+/** Every entry of commit `sha`, from the root; with `trees`, the directories too. */
+export async function listTree(git: SimpleGit, sha: string, trees = false): Promise<TreeEntry[]> {
+  const out = await git.raw(['ls-tree', '-r', '-l', '-z', ...(trees ? ['-t'] : []), '--full-tree', '--end-of-options', sha]);
   const entries: TreeEntry[] = [];
   for (const rec of out.split('\0')) {
     if (rec === '') continue;
@@ -83,6 +81,23 @@ async function listTree(git: SimpleGit, sha: string): Promise<TreeEntry[]> {
     entries.push({ mode: mode!, type: type!, oid: oid!, size: Number(size), path: rec.slice(tab + 1) });
   }
   return entries;
+}
+
+/** The contents of blobs listed by `listTree`, by path: one git process per few hundred blobs. */
+export async function readBlobs(git: SimpleGit, blobs: TreeEntry[]): Promise<Map<string, Buffer>> {
+  const contents = new Map<string, Buffer>();
+  for (let i = 0; i < blobs.length; i += BLOBS_PER_READ) {
+    const batch = blobs.slice(i, i + BLOBS_PER_READ);
+    // Blob contents come back concatenated; ls-tree -l gave each one's size.
+    const out = await git.showBuffer(batch.map((b) => b.oid));
+    let offset = 0;
+    for (const b of batch) {
+      contents.set(b.path, out.subarray(offset, offset + b.size));
+      offset += b.size;
+    }
+    if (offset !== out.length) throw new Error(`git show returned ${out.length} bytes for blobs of ${offset} bytes`);
+  }
+  return contents;
 }
 
 function safeRelative(p: string): boolean {

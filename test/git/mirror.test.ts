@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GitMirror } from '../../src/git/mirror.js';
@@ -151,4 +151,48 @@ test('update() asks the remote and fetches only when the branch or tag moved', a
   const third = await repo.commit({ 'deployment.yaml': 'image: v3\n' });
   assert.equal((await mirror.update({ branch: 'main' })).sha, third);
   assert.equal((await mirror.update({ branch: 'main' })).sha, third);
+});
+
+test('commitEdit writes the tree git itself would, keeps file modes, and moves the mirror to the pushed commit', async () => {
+  const repo = await makeRepo();
+  cleanups.push(repo.cleanup);
+  // Names that sort differently as files and as directories ("a" < "a-b" < "a.yaml" < "a/" < "ab").
+  await repo.commit({ 'a.yaml': 'x: 1\n', 'a/x.yaml': 'x: 2\n', 'a/deep/y.yml': 'y: 1\n', 'a-b/y.yaml': 'y: 2\n', ab: 'z\n', 'run.yaml': 'r: 1\n' }, 'first');
+  await chmod(join(repo.work, 'run.yaml'), 0o755);
+  const parent = await repo.commit({}, 'executable');
+  const mirror = await GitMirror.open({ repo: parseRepoUrl(repo.remote), cacheDir: await cacheDir(), auth: {} });
+  const seen: string[] = [];
+  const made = await mirror.commitEdit('main', 'a', 'edit', (files) => {
+    seen.push(...files.keys());
+    return new Map([['a/deep/y.yml', 'y: 10\n'], ['a/x.yaml', 'x: 20\n']]);
+  });
+  assert.deepEqual(seen.sort(), ['a/deep/y.yml', 'a/x.yaml'], 'the edit is handed the YAML files under the path');
+  assert.equal(made.parent, parent);
+  assert.deepEqual(made.files.sort(), ['a/deep/y.yml', 'a/x.yaml']);
+  assert.equal(await repo.head(), made.sha, 'pushed');
+  assert.deepEqual(await repo.parents(made.sha), [parent]);
+
+  // The same change made by git in the working clone gives the same tree, id for id.
+  await git(repo.work, 'pull', '--quiet', '--ff-only', 'origin', 'main');
+  await writeFile(join(repo.work, 'a', 'x.yaml'), 'x: 20\n');
+  await writeFile(join(repo.work, 'a', 'deep', 'y.yml'), 'y: 10\n');
+  await git(repo.work, 'add', '--all');
+  assert.equal(await git(repo.work, 'write-tree'), await repo.tree(made.sha));
+  assert.match(await git(repo.remote, 'ls-tree', made.sha, 'run.yaml'), /^100755 blob /, 'an executable file stays executable');
+  assert.equal(await git(repo.remote, 'fsck', '--strict', '--no-dangling'), '');
+
+  // git moved the remote-tracking branch at the push: the mirror resolves the new head without a fetch.
+  assert.equal((await mirror.resolve({ branch: 'main' })).sha, made.sha);
+});
+
+test('a push the remote refuses is reported in its own words, naming the branch', async () => {
+  const repo = await makeRepo();
+  cleanups.push(repo.cleanup);
+  await repo.commit({ 'deployment.yaml': 'image: latest\n' }, 'first');
+  const hook = join(repo.remote, 'hooks', 'pre-receive');
+  await writeFile(hook, "#!/bin/sh\necho 'main is protected' >&2\nexit 1\n", { mode: 0o755 });
+  const mirror = await GitMirror.open({ repo: parseRepoUrl(repo.remote), cacheDir: await cacheDir(), auth: {} });
+  const err = await mirror.commitEdit('main', '.', 'edit', () => new Map([['deployment.yaml', 'image: v1\n']])).catch((e: unknown) => e);
+  assert.ok(err instanceof GdeployError);
+  assert.match(errorMessage(err), /^pushing to main of .* failed; nothing was changed in the cluster \(.*\): remote: main is protected$/);
 });
