@@ -19,10 +19,11 @@ await build({
   platform: 'node',
   target: 'node20',
   // The start-up path (commander, chalk) is bundled in: resolving those packages'
-  // files at run time costs more than parsing them. So is yaml, the editor of
-  // manifests in git, loaded only by the commands that edit them: its seventy-odd
-  // CommonJS files take twice as long to load one by one. Everything else stays external.
-  external: Object.keys(pkg('../package.json').dependencies).filter((d) => !['commander', 'chalk', 'yaml'].includes(d)),
+  // files at run time costs more than parsing them. So are yaml, the editor of
+  // manifests in git, loaded only by the commands that edit them (its seventy-odd
+  // CommonJS files take twice as long to load one by one), and simple-git with its
+  // few dependencies, loaded only by the commands that read git. Everything else stays external.
+  external: Object.keys(pkg('../package.json').dependencies).filter((d) => !['commander', 'chalk', 'yaml', 'simple-git'].includes(d)),
   sourcemap: 'linked',
   logLevel: 'warning',
   // Bundled CommonJS (commander) calls require() for Node built-ins.

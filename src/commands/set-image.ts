@@ -222,7 +222,8 @@ async function run(kube: Kube, req: Request, flags: SetImageFlags): Promise<numb
  */
 async function commitThenSync(kube: Kube, objects: KubeObject[], req: Request, flags: SetImageFlags): Promise<number> {
   const { owningApps } = await import('../engine/ownership.js');
-  const { openTarget, commitImages, committedLine, syncPushed } = await import('../gitops/write-back.js');
+  const { openTarget, commitImages, committedLine, syncPushed, preloadSync } = await import('../gitops/write-back.js');
+  if (flags.sync !== false) preloadSync();
   // Every container named, even one the cluster already runs the image in: git may not have it yet.
   const changes = planChanges(objects, req.images, true).map((p) => ({ object: p.live, images: p.changes }));
   const owners = await owningApps(kube, objects);

@@ -10,8 +10,8 @@ import { mirrorDir } from './cache.js';
 import { authFor, type GitAuth } from './env.js';
 import { acquireFileLock } from './file-lock.js';
 import { gitRunner, type GitRunner } from './run.js';
-import { rewriteTree, type GitObject } from './objects.js';
-import { listTree, materializeTree, normaliseRepoPath, readBlobs, type MaterializedTree, type TreeEntry } from './tree.js';
+import { rewriteTree, type GitObject, type RewrittenTree } from './objects.js';
+import { listTree, materializeTree, normaliseRepoPath, readBlobs, type KnownTree, type MaterializedTree, type TreeEntry } from './tree.js';
 import type { RepoUrl } from './url.js';
 
 export interface MirrorOptions {
@@ -50,6 +50,8 @@ export class GitMirror {
   private readonly commits = new Map<string, CommitInfo>();
   /** Branch -> the head commitEdit left it at, for the next update() of that branch. */
   private readonly settled = new Map<string, string>();
+  /** The last commit commitEdit made: its listing and the blobs it read or wrote, for the checkout that follows. */
+  private written?: KnownTree & { sha: string };
 
   private constructor(
     readonly repo: RepoUrl,
@@ -240,7 +242,7 @@ export class GitMirror {
     const repoPath = normaliseRepoPath(path);
     const dest = await mkdtemp(join(tmpdir(), 'gdeploy-tree-'));
     try {
-      const tree = await materializeTree(this.run.git, sha, repoPath, dest);
+      const tree = await materializeTree(this.run.git, sha, repoPath, dest, this.written?.sha === sha ? this.written : undefined);
       return { ...tree, dispose: () => rm(dest, { recursive: true, force: true }) };
     } catch (err) {
       await rm(dest, { recursive: true, force: true });
@@ -294,16 +296,24 @@ export class GitMirror {
         const [parent, listing, config] = await Promise.all([this.revParse(head), this.listing(head).catch((err: unknown) => err), this.config()]);
         if (parent === undefined) throw new GdeployError(`branch "${branch}" does not exist in ${this.repo.display}`);
         if (!Array.isArray(listing)) throw this.run.fail(`cannot read ${branch} of ${this.repo.display}`, listing);
-        const changed = edit(await this.yamlIn(listing, repoPath));
+        const yaml = await this.yamlIn(listing, repoPath);
+        const changed = edit(new Map([...yaml].map(([path, { text }]) => [path, text])));
         // Git says so already: nothing to commit, and the head is what to deploy.
         if (changed.size === 0) return { sha: parent, parent, files: [] };
         const tree = await this.writeTree(config, listing, changed);
-        const committer = gitRunner(this.dir, this.repo, this.opts.auth, this.opts.signal, identityEnv(config));
-        const commit = (await committer.git.raw(['commit-tree', tree, '-p', parent, '-m', message])).trim();
+        const identity = identityEnv(config);
+        const committer = gitRunner(this.dir, this.repo, this.opts.auth, this.opts.signal, identity);
+        const commit = (await committer.git.raw(['commit-tree', tree.root, '-p', parent, '-m', message])).trim();
         try {
           await this.push(commit, branch);
         } catch (err) {
           return { rejected: err };
+        }
+        // What the sync of this commit reads next is known already: its files and its commit line.
+        const blobs = new Map([...[...yaml.values()].map(({ oid, data }) => [oid, data] as const), ...tree.blobs.map((b) => [b.oid, b.data] as const)]);
+        this.written = { sha: commit, listing: tree.listing, blobs };
+        if (process.env.GIT_COMMITTER_DATE === undefined) {
+          this.commits.set(commit, { sha: commit, subject: subjectOf(message), author: identity.GIT_AUTHOR_NAME!, date: identity.GIT_COMMITTER_DATE! });
         }
         return { sha: commit, parent, files: [...changed.keys()] };
       });
@@ -338,7 +348,8 @@ export class GitMirror {
   }
 
   private async readYaml(sha: string, repoPath: string): Promise<Map<string, string>> {
-    return this.yamlIn(await this.listing(sha), repoPath);
+    const yaml = await this.yamlIn(await this.listing(sha), repoPath);
+    return new Map([...yaml].map(([path, { text }]) => [path, text]));
   }
 
   /** Every file and directory of a commit (`ls-tree -r -t`). */
@@ -346,18 +357,22 @@ export class GitMirror {
     return listTree(this.run.git, `${rev}^{commit}`, true);
   }
 
-  private async yamlIn(listing: TreeEntry[], repoPath: string): Promise<Map<string, string>> {
+  /** The YAML files under `repoPath`, by path: id, bytes and text. */
+  private async yamlIn(listing: TreeEntry[], repoPath: string): Promise<Map<string, { oid: string; data: Buffer; text: string }>> {
     const inPath = (p: string) => repoPath === '' || p.startsWith(`${repoPath}/`);
     const yaml = listing.filter((e) => e.type === 'blob' && inPath(e.path) && /\.ya?ml$/i.test(e.path));
     const contents = await readBlobs(this.run.git, yaml);
-    return new Map(yaml.map((e) => [e.path, contents.get(e.path)!.toString('utf8')]));
+    return new Map(yaml.map((e) => {
+      const data = contents.get(e.path)!;
+      return [e.path, { oid: e.oid, data, text: data.toString('utf8') }];
+    }));
   }
 
-  /** Writes the blobs of `changed` and the trees above them; returns the new root tree. */
-  private async writeTree(config: Map<string, string>, listing: TreeEntry[], changed: Map<string, string>): Promise<string> {
+  /** Writes the blobs of `changed` and the trees above them. */
+  private async writeTree(config: Map<string, string>, listing: TreeEntry[], changed: Map<string, string>): Promise<RewrittenTree> {
     const format = config.get('extensions.objectformat') === 'sha256' ? 'sha256' : 'sha1';
     const files = new Map([...changed].map(([path, text]) => [path, Buffer.from(text, 'utf8')]));
-    const { root, blobs, trees } = rewriteTree(format, listing, files);
+    const tree = rewriteTree(format, listing, files);
     const scratch = await mkdtemp(join(tmpdir(), 'gdeploy-edit-'));
     try {
       const write = async (type: 'blob' | 'tree', objects: GitObject[]) => {
@@ -370,8 +385,8 @@ export class GitMirror {
           throw new GdeployError(`git wrote ${type}s ${written.join(', ')} where ${objects.map((o) => o.oid).join(', ')} were expected (${this.repo.display})`);
         }
       };
-      await Promise.all([write('blob', blobs), write('tree', trees)]);
-      return root;
+      await Promise.all([write('blob', tree.blobs), write('tree', tree.trees)]);
+      return tree;
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
@@ -441,10 +456,28 @@ function identityEnv(config: Map<string, string>): NodeJS.ProcessEnv {
   const env = process.env;
   const name = env.GIT_AUTHOR_NAME ?? (config.get('user.name') || `gdeploy (${userInfo().username})`);
   const email = env.GIT_AUTHOR_EMAIL ?? (config.get('user.email') || `${userInfo().username}@${hostname()}`);
+  // The dates are given (as git would take them: now, in local time) so that the commit's date is known without reading it back.
+  const date = env.GIT_COMMITTER_DATE ?? gitDate(new Date());
   return {
     GIT_AUTHOR_NAME: name,
     GIT_AUTHOR_EMAIL: email,
+    GIT_AUTHOR_DATE: env.GIT_AUTHOR_DATE ?? date,
     GIT_COMMITTER_NAME: env.GIT_COMMITTER_NAME ?? name,
     GIT_COMMITTER_EMAIL: env.GIT_COMMITTER_EMAIL ?? email,
+    GIT_COMMITTER_DATE: date,
   };
+}
+
+/** A commit message's subject as `git log --format=%s` prints it: the first paragraph on one line. */
+function subjectOf(message: string): string {
+  const paragraph = message.replace(/^\s*\n/, '').split(/\n[ \t]*\n/)[0] ?? '';
+  return paragraph.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+}
+
+/** A date as `git log --format=%cI` prints it: ISO 8601 to the second, in local time with its offset. */
+export function gitDate(d: Date): string {
+  const offset = -d.getTimezoneOffset();
+  const local = new Date(d.getTime() + offset * 60_000).toISOString().slice(0, 19);
+  const abs = Math.abs(offset);
+  return `${local}${offset < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }

@@ -18,6 +18,8 @@ export interface GitObject {
 export interface RewrittenTree {
   /** The new root tree. */
   root: string;
+  /** The new commit's listing, as `ls-tree -r -t -l` would give it. */
+  listing: TreeEntry[];
   blobs: GitObject[];
   trees: GitObject[];
 }
@@ -52,14 +54,19 @@ export function rewriteTree(format: ObjectFormat, listing: TreeEntry[], changed:
   }
   const blobs: GitObject[] = [];
   const touched = new Set<string>(['']);
+  const entries = new Map(listing.map((e) => [e.path, e]));
   for (const [path, data] of changed) {
     const { dir: parent, base } = split(path);
     const oid = objectId(format, 'blob', data);
     blobs.push({ oid, data });
+    entries.set(path, { mode: entries.get(path)?.mode ?? '100644', type: 'blob', oid, size: data.length, path });
     const old = dir(parent).get(base);
     if (old?.isTree) throw new Error(`${path} is a directory in the commit, not a file`);
     dir(parent).set(base, { mode: old?.mode ?? '100644', oid, isTree: false });
-    for (let d = parent; d !== ''; d = split(d).dir) touched.add(d);
+    for (let d = parent; d !== ''; d = split(d).dir) {
+      touched.add(d);
+      if (!entries.has(d)) entries.set(d, { mode: '040000', type: 'tree', oid: '', size: NaN, path: d });
+    }
   }
   // Deepest first: a directory's new id goes into its parent's entries.
   const trees: GitObject[] = [];
@@ -72,9 +79,11 @@ export function rewriteTree(format: ObjectFormat, listing: TreeEntry[], changed:
     else {
       const { dir: parent, base } = split(path);
       dir(parent).set(base, { mode: '40000', oid, isTree: true });
+      entries.set(path, { ...entries.get(path)!, oid });
     }
   }
-  return { root, blobs, trees };
+  const sorted = [...entries.values()].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+  return { root, listing: sorted, blobs, trees };
 }
 
 function split(path: string): { dir: string; base: string } {

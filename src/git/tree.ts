@@ -46,8 +46,14 @@ export function normaliseRepoPath(input: string): string {
   return norm === '.' ? '' : norm;
 }
 
-export async function materializeTree(git: SimpleGit, sha: string, path: string, dest: string): Promise<MaterializedTree> {
-  const all = await listTree(git, sha);
+/** What is already known of a commit: its listing (`listTree` with trees) and blob contents by id. */
+export interface KnownTree {
+  listing: TreeEntry[];
+  blobs: ReadonlyMap<string, Buffer>;
+}
+
+export async function materializeTree(git: SimpleGit, sha: string, path: string, dest: string, known?: KnownTree): Promise<MaterializedTree> {
+  const all = known ? known.listing.filter((e) => e.type !== 'tree') : await listTree(git, sha);
   const inPath = (e: TreeEntry) => path === '' || e.path === path || e.path.startsWith(path + '/');
   const selected = all.filter(inPath);
   if (selected.length === 0) {
@@ -61,7 +67,7 @@ export async function materializeTree(git: SimpleGit, sha: string, path: string,
     if (e.type === 'blob' && e.mode !== '120000' && safeRelative(e.path)) blobs.push(e);
     else skipped.push(e.path);
   }
-  const contents = await readBlobs(git, blobs);
+  const contents = await readBlobs(git, blobs, known?.blobs);
   for (const b of blobs) {
     const file = join(dest, ...b.path.split('/'));
     await mkdir(dirname(file), { recursive: true });
@@ -83,11 +89,20 @@ export async function listTree(git: SimpleGit, sha: string, trees = false): Prom
   return entries;
 }
 
-/** The contents of blobs listed by `listTree`, by path: one git process per few hundred blobs. */
-export async function readBlobs(git: SimpleGit, blobs: TreeEntry[]): Promise<Map<string, Buffer>> {
+/**
+ * The contents of blobs listed by `listTree`, by path: those not `known`
+ * (by id) read by one git process per few hundred blobs.
+ */
+export async function readBlobs(git: SimpleGit, blobs: TreeEntry[], known?: ReadonlyMap<string, Buffer>): Promise<Map<string, Buffer>> {
   const contents = new Map<string, Buffer>();
-  for (let i = 0; i < blobs.length; i += BLOBS_PER_READ) {
-    const batch = blobs.slice(i, i + BLOBS_PER_READ);
+  const missing: TreeEntry[] = [];
+  for (const b of blobs) {
+    const have = known?.get(b.oid);
+    if (have) contents.set(b.path, have);
+    else missing.push(b);
+  }
+  for (let i = 0; i < missing.length; i += BLOBS_PER_READ) {
+    const batch = missing.slice(i, i + BLOBS_PER_READ);
     // Blob contents come back concatenated; ls-tree -l gave each one's size.
     const out = await git.showBuffer(batch.map((b) => b.oid));
     let offset = 0;

@@ -16,7 +16,7 @@ import type { Kube, KubeObject } from '../kube/types.js';
 import { invalidLines, sourceBody, sourceBuffer } from '../ui/edit-buffer.js';
 import { privateDir, runEditor, writePrivate } from '../ui/editor.js';
 import { log } from '../ui/log.js';
-import { KUSTOMIZATION_FILES, committedLine, openTarget, syncPushed, type CommitTarget, type SyncPushedSettings, type WriteBackTarget } from './write-back.js';
+import { KUSTOMIZATION_FILES, committedLine, openTarget, preloadSync, syncPushed, type CommitTarget, type SyncPushedSettings, type WriteBackTarget } from './write-back.js';
 import { writeObject } from '../engine/write.js';
 
 const COMMAND = 'edit --commit';
@@ -37,6 +37,7 @@ export async function editCommit(kube: Kube, objects: KubeObject[], s: EditCommi
     throw new UsageError(`${COMMAND} edits one object at a time; ${objects.length} were named: ${objects.map(name).join(', ')}`, 'name one object as TYPE/NAME');
   }
   const live = objects[0]!;
+  if (s.sync !== false) preloadSync();
   const owners = await owningApps(kube, objects);
   const target = await openTarget(owners, s, COMMAND);
   const wanted: DocumentTarget = {

@@ -115,6 +115,24 @@ export function committedLine(target: CommitTarget, pushed: Pushed): string {
   return `committed ${pushed.sha.slice(0, 12)} to ${target.branch} of ${target.source.url.display} (${pushed.files.join(', ')})`;
 }
 
+let loading: ReturnType<typeof loadSync> | undefined;
+
+async function loadSync() {
+  const [app, command, sync, render, pool] = await Promise.all([
+    import('./app.js'), import('./command.js'), import('./sync.js'), import('./render.js'), import('../engine/pool.js'),
+  ]);
+  return { ...app, ...command, ...sync, ...render, ...pool };
+}
+
+function syncModules(): ReturnType<typeof loadSync> {
+  return (loading ??= loadSync());
+}
+
+/** Starts loading what syncPushed runs, so that it loads while git works; a failure shows when syncPushed runs. */
+export function preloadSync(): void {
+  syncModules().catch(() => undefined);
+}
+
 export interface SyncPushedSettings {
   wait: boolean;
   waitFor: 'all' | 'workloads';
@@ -138,11 +156,7 @@ export interface SyncPushedSettings {
  * force-push. Returns sync's exit code.
  */
 export async function syncPushed(kube: Kube, target: CommitTarget, pushed: Pushed, s: SyncPushedSettings): Promise<number> {
-  const { checkedApp } = await import('./app.js');
-  const { releaseSettings, interruptible } = await import('./command.js');
-  const { syncOnce, newSyncState } = await import('./sync.js');
-  const { gitopsRenderer } = await import('./render.js');
-  const { DEFAULT_CONCURRENCY } = await import('../engine/pool.js');
+  const { checkedApp, releaseSettings, interruptible, syncOnce, newSyncState, gitopsRenderer, DEFAULT_CONCURRENCY } = await syncModules();
   const app = checkedApp(target.app ?? target.source.url.name);
   const render = gitopsRenderer({ app, namespace: kube.namespace, format: s.output, watching: false });
   // sync's defaults, with this command's wait flags.

@@ -32,15 +32,17 @@ test('a missing required flag is a usage error (exit 2) naming the flag', async 
   assert.match(r.stderr, /--filename/);
 });
 
-// `gdeploy --help` and `--version` must not load the Kubernetes client: walk the
-// static imports of the bundle's entry and fail if any reaches it.
-test('the start-up path does not import @kubernetes/client-node', () => {
+// `gdeploy --help` and `--version` must not load the Kubernetes client, git or the
+// YAML editor: walk the static imports of the bundle's entry and fail if any
+// reaches them, imported or bundled in (esbuild marks bundled files with their path).
+test('the start-up path does not import @kubernetes/client-node, simple-git or yaml', () => {
   const seen = new Set<string>();
   const heavy: string[] = [];
   const visit = (file: string) => {
     if (seen.has(file)) return;
     seen.add(file);
     const src = readFileSync(file, 'utf8');
+    for (const m of src.matchAll(/^\/\/ node_modules\/(simple-git|yaml)\//gm)) heavy.push(`${file}: bundled ${m[1]}`);
     for (const m of src.matchAll(/^import\s+(?:[^'"]*?\s+from\s+)?["']([^"']+)["'];?$/gm)) {
       const spec = m[1]!;
       if (spec.startsWith('.')) visit(join(dirname(file), spec));

@@ -162,7 +162,7 @@ test('commitEdit writes the tree git itself would, keeps file modes, and moves t
   const parent = await repo.commit({}, 'executable');
   const mirror = await GitMirror.open({ repo: parseRepoUrl(repo.remote), cacheDir: await cacheDir(), auth: {} });
   const seen: string[] = [];
-  const made = await mirror.commitEdit('main', 'a', 'edit', (files) => {
+  const made = await mirror.commitEdit('main', 'a', 'Edit a\nand its deep file\n\nBecause.', (files) => {
     seen.push(...files.keys());
     return new Map([['a/deep/y.yml', 'y: 10\n'], ['a/x.yaml', 'x: 20\n']]);
   });
@@ -183,6 +183,19 @@ test('commitEdit writes the tree git itself would, keeps file modes, and moves t
 
   // git moved the remote-tracking branch at the push: the mirror resolves the new head without a fetch.
   assert.equal((await mirror.resolve({ branch: 'main' })).sha, made.sha);
+  // What the mirror knows of its own commit is what git says of it.
+  const fresh = await GitMirror.open({ repo: parseRepoUrl(repo.remote), cacheDir: await cacheDir(), auth: {} });
+  await fresh.fetch();
+  assert.deepEqual(await mirror.commit(made.sha), await fresh.commit(made.sha));
+  assert.equal((await mirror.commit(made.sha)).subject, 'Edit a and its deep file');
+  const [known, read] = await Promise.all([mirror.checkout(made.sha, 'a'), fresh.checkout(made.sha, 'a')]);
+  try {
+    for (const file of ['x.yaml', 'deep/y.yml']) assert.equal(await readFile(join(known.root, file), 'utf8'), await readFile(join(read.root, file), 'utf8'));
+    assert.equal(known.files, read.files);
+  } finally {
+    await known.dispose();
+    await read.dispose();
+  }
 });
 
 test('a push the remote refuses is reported in its own words, naming the branch', async () => {
