@@ -204,6 +204,12 @@ export class GitMirror {
     return base.trim() === ancestor;
   }
 
+  /** How many commits `head` has that `base` does not (`git rev-list --count base..head`). */
+  async commitsAhead(base: string, head: string): Promise<number> {
+    const out = await this.run.git.raw(['rev-list', '--count', '--end-of-options', `${base}..${head}`, '--']);
+    return Number(out.trim());
+  }
+
   /** Newest first, following first parents, as `git log` shows a branch. */
   async log(from: string, max = 10): Promise<CommitInfo[]> {
     const out = await this.run.git.raw([
@@ -261,10 +267,11 @@ export class GitMirror {
       const parent = await this.revParse(`${HEADS}${branch}`);
       if (parent === undefined) throw new GdeployError(`branch "${branch}" does not exist in ${this.repo.display}`);
       const tree = (await this.run.git.raw(['rev-parse', '--verify', '--end-of-options', `${sha}^{tree}`])).trim();
-      const committer = gitRunner(this.dir, this.repo, this.opts.auth, this.opts.signal, identityEnv(await this.config()));
+      const config = await this.config();
+      const committer = gitRunner(this.dir, this.repo, this.opts.auth, this.opts.signal, identityEnv(config));
       const commit = (await committer.git.raw(['commit-tree', tree, '-p', parent, '-m', message])).trim();
       try {
-        await this.push(commit, branch);
+        await this.push(commit, branch, config);
       } catch (err) {
         throw this.run.fail(`pushing the rollback commit to ${branch} failed`, err);
       }
@@ -305,16 +312,15 @@ export class GitMirror {
         const committer = gitRunner(this.dir, this.repo, this.opts.auth, this.opts.signal, identity);
         const commit = (await committer.git.raw(['commit-tree', tree.root, '-p', parent, '-m', message])).trim();
         try {
-          await this.push(commit, branch);
+          await this.push(commit, branch, config);
         } catch (err) {
           return { rejected: err };
         }
         // What the sync of this commit reads next is known already: its files and its commit line.
         const blobs = new Map([...[...yaml.values()].map(({ oid, data }) => [oid, data] as const), ...tree.blobs.map((b) => [b.oid, b.data] as const)]);
         this.written = { sha: commit, listing: tree.listing, blobs };
-        if (process.env.GIT_COMMITTER_DATE === undefined) {
-          this.commits.set(commit, { sha: commit, subject: subjectOf(message), author: identity.GIT_AUTHOR_NAME!, date: identity.GIT_COMMITTER_DATE! });
-        }
+        const known = knownCommit(commit, message, identity);
+        if (known) this.commits.set(commit, known);
         return { sha: commit, parent, files: [...changed.keys()] };
       });
       if ('sha' in made) {
@@ -359,7 +365,7 @@ export class GitMirror {
 
   /** The YAML files under `repoPath`, by path: id, bytes and text. */
   private async yamlIn(listing: TreeEntry[], repoPath: string): Promise<Map<string, { oid: string; data: Buffer; text: string }>> {
-    const inPath = (p: string) => repoPath === '' || p.startsWith(`${repoPath}/`);
+    const inPath = (p: string) => repoPath === '' || p === repoPath || p.startsWith(`${repoPath}/`);
     const yaml = listing.filter((e) => e.type === 'blob' && inPath(e.path) && /\.ya?ml$/i.test(e.path));
     const contents = await readBlobs(this.run.git, yaml);
     return new Map(yaml.map((e) => {
@@ -385,7 +391,9 @@ export class GitMirror {
           throw new GdeployError(`git wrote ${type}s ${written.join(', ')} where ${objects.map((o) => o.oid).join(', ')} were expected (${this.repo.display})`);
         }
       };
-      await Promise.all([write('blob', tree.blobs), write('tree', tree.trees)]);
+      // Both run to the end before the scratch directory goes, whichever fails.
+      const written = await Promise.allSettled([write('blob', tree.blobs), write('tree', tree.trees)]);
+      for (const w of written) if (w.status === 'rejected') throw w.reason;
       return tree;
     } finally {
       await rm(scratch, { recursive: true, force: true });
@@ -398,12 +406,21 @@ export class GitMirror {
    * configuration so that git moves the mirror's remote-tracking branch itself
    * once the remote took the commit.
    */
-  private async push(commit: string, branch: string): Promise<void> {
-    await this.run.git.raw([
-      '-c', `remote.${REMOTE}.url=${this.repo.fetchUrl}`, '-c', `remote.${REMOTE}.fetch=+refs/heads/*:${HEADS}*`,
-      'push', '--end-of-options', REMOTE, `${commit}:refs/heads/${branch}`,
-    ]);
+  private async push(commit: string, branch: string, config: Map<string, string>): Promise<void> {
+    const refspec = `${commit}:refs/heads/${branch}`;
+    // Settings of a remote of that name elsewhere (a pushurl in the user's configuration) would add to
+    // these and could send the commit somewhere else: then push to the URL and move the branch after.
+    if (![...config.keys()].some((k) => k.startsWith(`remote.${REMOTE}.`))) {
+      await this.run.git.raw([
+        '-c', `remote.${REMOTE}.url=${this.repo.fetchUrl}`, '-c', `remote.${REMOTE}.fetch=+refs/heads/*:${HEADS}*`,
+        'push', '--end-of-options', REMOTE, refspec,
+      ]);
+      return;
+    }
+    await this.run.git.raw(['push', '--end-of-options', this.repo.fetchUrl, refspec]);
+    await this.run.git.raw(['update-ref', `${HEADS}${branch}`, commit]);
   }
+
 
   /** Whether the remote's branch is no longer what the mirror has: a push lost a race rather than being refused. */
   private async branchMoved(branch: string): Promise<boolean> {
@@ -456,25 +473,34 @@ function identityEnv(config: Map<string, string>): NodeJS.ProcessEnv {
   const env = process.env;
   const name = env.GIT_AUTHOR_NAME ?? (config.get('user.name') || `gdeploy (${userInfo().username})`);
   const email = env.GIT_AUTHOR_EMAIL ?? (config.get('user.email') || `${userInfo().username}@${hostname()}`);
-  // The dates are given (as git would take them: now, in local time) so that the commit's date is known without reading it back.
-  const date = env.GIT_COMMITTER_DATE ?? gitDate(new Date());
+  // Unless the user gives dates, both are now, given as git would take them (local time), so that the commit's date is known without reading it back.
+  const dates = env.GIT_AUTHOR_DATE === undefined && env.GIT_COMMITTER_DATE === undefined ? { GIT_AUTHOR_DATE: gitDate(new Date()) } : {};
   return {
     GIT_AUTHOR_NAME: name,
     GIT_AUTHOR_EMAIL: email,
-    GIT_AUTHOR_DATE: env.GIT_AUTHOR_DATE ?? date,
     GIT_COMMITTER_NAME: env.GIT_COMMITTER_NAME ?? name,
     GIT_COMMITTER_EMAIL: env.GIT_COMMITTER_EMAIL ?? email,
-    GIT_COMMITTER_DATE: date,
+    ...(dates.GIT_AUTHOR_DATE ? { ...dates, GIT_COMMITTER_DATE: dates.GIT_AUTHOR_DATE } : {}),
   };
 }
 
-/** A commit message's subject as `git log --format=%s` prints it: the first paragraph on one line. */
-function subjectOf(message: string): string {
-  const paragraph = message.replace(/^\s*\n/, '').split(/\n[ \t]*\n/)[0] ?? '';
-  return paragraph.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+/**
+ * What `commit()` would read back from a commit just made, when it can be
+ * told without asking git: a plain one-line subject, a name git keeps as
+ * given, and dates gdeploy chose. Otherwise nothing, and commit() asks.
+ */
+function knownCommit(sha: string, message: string, identity: NodeJS.ProcessEnv): CommitInfo | undefined {
+  const subject = message.split('\n')[0]!;
+  const author = identity.GIT_AUTHOR_NAME!;
+  const date = identity.GIT_COMMITTER_DATE;
+  const plain = (s: string) => s !== '' && s === s.trim() && !/[\r<>]/.test(s);
+  // git drops these from the ends of a name (ident.c's "crud").
+  const keptByGit = plain(author) && !/^[.,:;"'\\]|[.,:;"'\\]$/.test(author);
+  const oneLine = plain(subject) && (message.length === subject.length || /^\n(\n|$)/.test(message.slice(subject.length)));
+  return date !== undefined && keptByGit && oneLine ? { sha, subject, author, date } : undefined;
 }
 
-/** A date as `git log --format=%cI` prints it: ISO 8601 to the second, in local time with its offset. */
+/** A date as `git log --format=%cI` prints it: ISO 8601 to the second, in local time with its offset (newer gits write +00:00 as Z). */
 export function gitDate(d: Date): string {
   const offset = -d.getTimezoneOffset();
   const local = new Date(d.getTime() + offset * 60_000).toISOString().slice(0, 19);

@@ -61,12 +61,15 @@ function gitFailure(what: string, err: unknown, repo: RepoUrl, auth: GitAuth): G
 }
 
 /**
- * The line of git's output that says what went wrong: hints and push's
- * "To <url>" left out, and a push's ref status (` ! [rejected] <sha> -> main
- * (fetch first)`) said as `main rejected: fetch first`.
+ * The line of git's output that says what went wrong: the remote's own words,
+ * a push's ref status (` ! [rejected] <sha> -> main (fetch first)`, said as
+ * `main rejected: fetch first`) or git's error, ahead of other lines (an ssh
+ * warning); hints and push's "To <url>" never.
  */
 export function tellingLine(detail: string): string {
-  const line = detail.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('hint:') && !/^To \S/.test(l)) ?? detail.trim();
+  const lines = detail.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('hint:') && !/^To \S/.test(l));
+  const telling = [/^remote: (?!(Enumerating|Counting|Compressing|Total|Resolving) )/, /^! \[/, /^fatal:/, /^error:/];
+  const line = telling.map((re) => lines.find((l) => re.test(l))).find((l) => l !== undefined) ?? lines[0] ?? detail.trim();
   const status = /^! \[([^\]]+)\]\s+\S+\s+->\s+(\S+)\s+\((.+)\)$/.exec(line);
   return status ? `${status[2]} ${status[1]}: ${status[3]}` : line;
 }

@@ -13,8 +13,10 @@ export interface TreeEntry {
   oid: string;
   /** Bytes of a blob; NaN for trees and submodules. */
   size: number;
-  /** From the repository root. */
+  /** From the repository root, as text (a name that is not UTF-8 shows U+FFFD). */
   path: string;
+  /** The same path byte for byte, one character per byte (latin1): what a tree object holds. */
+  raw: string;
 }
 
 export interface MaterializedTree {
@@ -78,15 +80,40 @@ export async function materializeTree(git: SimpleGit, sha: string, path: string,
 
 /** Every entry of commit `sha`, from the root; with `trees`, the directories too. */
 export async function listTree(git: SimpleGit, sha: string, trees = false): Promise<TreeEntry[]> {
-  const out = await git.raw(['ls-tree', '-r', '-l', '-z', ...(trees ? ['-t'] : []), '--full-tree', '--end-of-options', sha]);
+  // Quoted paths rather than -z: git's output reaches us decoded as UTF-8, and a
+  // quoted path is ASCII whatever bytes the name has, so no name is changed on the way.
+  const out = await git.raw(['-c', 'core.quotePath=true', 'ls-tree', '-r', '-l', ...(trees ? ['-t'] : []), '--full-tree', '--end-of-options', sha]);
   const entries: TreeEntry[] = [];
-  for (const rec of out.split('\0')) {
+  for (const rec of out.split('\n')) {
     if (rec === '') continue;
     const tab = rec.indexOf('\t');
     const [mode, type, oid, size] = rec.slice(0, tab).split(/\s+/);
-    entries.push({ mode: mode!, type: type!, oid: oid!, size: Number(size), path: rec.slice(tab + 1) });
+    const raw = unquotePath(rec.slice(tab + 1));
+    entries.push({ mode: mode!, type: type!, oid: oid!, size: Number(size), path: Buffer.from(raw, 'latin1').toString('utf8'), raw });
   }
   return entries;
+}
+
+const ESCAPES: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13, '"': 34, '\\': 92 };
+
+/** A path as git prints it (C-quoted when it has special or non-ASCII bytes), as a byte string. */
+export function unquotePath(text: string): string {
+  if (!text.startsWith('"')) return text;
+  const bytes: number[] = [];
+  for (let i = 1; i < text.length - 1; i++) {
+    const c = text[i]!;
+    if (c !== '\\') {
+      bytes.push(text.charCodeAt(i));
+      continue;
+    }
+    const next = text[++i]!;
+    if (/[0-7]/.test(next)) {
+      bytes.push(parseInt(text.slice(i, i + 3), 8));
+      i += 2;
+    } else if (ESCAPES[next] !== undefined) bytes.push(ESCAPES[next]!);
+    else throw new Error(`git printed a path with an unknown escape: ${text}`);
+  }
+  return Buffer.from(bytes).toString('latin1');
 }
 
 /**

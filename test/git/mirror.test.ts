@@ -186,8 +186,9 @@ test('commitEdit writes the tree git itself would, keeps file modes, and moves t
   // What the mirror knows of its own commit is what git says of it.
   const fresh = await GitMirror.open({ repo: parseRepoUrl(repo.remote), cacheDir: await cacheDir(), auth: {} });
   await fresh.fetch();
-  assert.deepEqual(await mirror.commit(made.sha), await fresh.commit(made.sha));
-  assert.equal((await mirror.commit(made.sha)).subject, 'Edit a and its deep file');
+  const [cached, asked] = [await mirror.commit(made.sha), await fresh.commit(made.sha)];
+  assert.deepEqual({ ...cached, date: Date.parse(cached.date) }, { ...asked, date: Date.parse(asked.date) });
+  assert.equal(cached.subject, 'Edit a and its deep file');
   const [known, read] = await Promise.all([mirror.checkout(made.sha, 'a'), fresh.checkout(made.sha, 'a')]);
   try {
     for (const file of ['x.yaml', 'deep/y.yml']) assert.equal(await readFile(join(known.root, file), 'utf8'), await readFile(join(read.root, file), 'utf8'));
@@ -208,4 +209,48 @@ test('a push the remote refuses is reported in its own words, naming the branch'
   const err = await mirror.commitEdit('main', '.', 'edit', () => new Map([['deployment.yaml', 'image: v1\n']])).catch((e: unknown) => e);
   assert.ok(err instanceof GdeployError);
   assert.match(errorMessage(err), /^pushing to main of .* failed; nothing was changed in the cluster \(.*\): remote: main is protected$/);
+});
+
+test('commitEdit keeps names that are not UTF-8 byte for byte, and edits a --path that names one file', async () => {
+  const repo = await makeRepo();
+  cleanups.push(repo.cleanup);
+  await repo.commit({ 'apps/web/deploy.yaml': 'image: latest\n', 'apps/web/keep.txt': 'k\n' }, 'first');
+  // Two names that are the same text once decoded as UTF-8 (each byte is invalid alone).
+  for (const byte of ['\xe9', '\xe8']) {
+    await writeFile(Buffer.concat([Buffer.from(join(repo.work, 'apps', 'web', 'caf')), Buffer.from(`${byte}.txt`, 'latin1')]), byte);
+  }
+  const parent = await repo.commit({}, 'odd names');
+  const before = await git(repo.remote, '-c', 'core.quotePath=true', 'ls-tree', '-r', '--name-only', parent);
+  assert.match(before, /caf\\351\.txt/);
+  const mirror = await GitMirror.open({ repo: parseRepoUrl(repo.remote), cacheDir: await cacheDir(), auth: {} });
+  const seen: string[] = [];
+  const made = await mirror.commitEdit('main', 'apps/web/deploy.yaml', 'edit', (files) => {
+    seen.push(...files.keys());
+    return new Map([['apps/web/deploy.yaml', 'image: v1\n']]);
+  });
+  assert.deepEqual(seen, ['apps/web/deploy.yaml'], 'a path naming a file hands the edit that file');
+  const after = await git(repo.remote, '-c', 'core.quotePath=true', 'ls-tree', '-r', '--name-only', made.sha);
+  assert.deepEqual(after.split('\n'), before.split('\n'), 'every name as it was');
+  assert.equal(await git(repo.remote, 'show', `${made.sha}:apps/web/deploy.yaml`), 'image: v1');
+  assert.equal(await git(repo.remote, 'fsck', '--strict', '--no-dangling'), '');
+});
+
+test('a remote named gdeploy in the user\'s configuration does not send the push elsewhere', async () => {
+  const repo = await makeRepo();
+  cleanups.push(repo.cleanup);
+  await repo.commit({ 'deployment.yaml': 'image: latest\n' }, 'first');
+  const elsewhere = await makeRepo({ name: 'elsewhere' });
+  cleanups.push(elsewhere.cleanup);
+  const saved = { ...process.env };
+  Object.assign(process.env, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'remote.gdeploy.pushurl', GIT_CONFIG_VALUE_0: elsewhere.remote });
+  try {
+    const mirror = await GitMirror.open({ repo: parseRepoUrl(repo.remote), cacheDir: await cacheDir(), auth: {} });
+    const made = await mirror.commitEdit('main', '.', 'edit', () => new Map([['deployment.yaml', 'image: v1\n']]));
+    assert.equal(await repo.head(), made.sha);
+    assert.equal(await git(elsewhere.remote, 'for-each-ref'), '', 'nothing pushed to the other repository');
+    assert.equal((await mirror.resolve({ branch: 'main' })).sha, made.sha, 'the mirror follows the push');
+  } finally {
+    for (const k of ['GIT_CONFIG_COUNT', 'GIT_CONFIG_KEY_0', 'GIT_CONFIG_VALUE_0']) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
 });
