@@ -43,13 +43,14 @@ export function statusTable(apps: AppStatus[], failed: ClusterFailure[], now = D
   return renderTable(STATUS_HEADERS, rows);
 }
 
-/** `main@3f2a9c1` for an app from git; the files for one applied from files. */
-export function revisionText(s: Pick<AppStatus, 'source'>): string {
+/** `main@3f2a9c1` for an app from git (`main@3f2a9c1 (2 behind)` when main moved on); the files for one applied from files. */
+export function revisionText(s: Pick<AppStatus, 'source' | 'upstream'>): string {
   const src = s.source;
   if (src === undefined) return '-';
   if (src.kind === 'files') return src.files;
   const short = src.sha.slice(0, 7);
-  return src.ref ? `${src.ref}@${short}` : short;
+  const behind = s.upstream?.sha === undefined ? '' : s.upstream.behind === 0 ? ' (rewritten)' : ` (${s.upstream.behind} behind)`;
+  return `${src.ref ? `${src.ref}@${short}` : short}${behind}`;
 }
 
 /** `Synced`, `OutOfSync (2)`, `Pinned`, `Pinned, OutOfSync (1)`, `Unknown (not from git)`. */

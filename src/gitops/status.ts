@@ -40,6 +40,18 @@ export type DeployedSource =
 
 export type SyncState = 'Synced' | 'OutOfSync' | 'Unknown';
 
+/** Where the deployed branch or tag is now in the repository, next to the commit deployed from it. */
+export interface Upstream {
+  /** The branch or tag the app was deployed from. */
+  ref: string;
+  /** The commit it points at now. */
+  sha?: string;
+  /** Commits it has that the deployed commit does not: what the next sync would bring. */
+  behind?: number;
+  /** Why the repository could not be asked. */
+  error?: string;
+}
+
 export interface OutOfSyncObject {
   subject: string;
   /** What a sync of the deployed commit would do to it: created (it was deleted), configured or pruned. */
@@ -72,6 +84,8 @@ export interface AppStatus {
   /** The kubeconfig context the app was read through. */
   cluster: string;
   source?: DeployedSource;
+  /** For an app deployed from a branch or tag: where that points now, when it moved on. */
+  upstream?: Upstream;
   sync: SyncStatus;
   health: AppHealth;
   /** RFC 3339: the app's newest revision, else its last deploy. */
@@ -128,8 +142,12 @@ export async function appStatus(kube: Kube, cm: KubeObject, opts: StatusOptions 
     return { ...base, sync: { status: 'Unknown', unknown: 'error', reason }, health: { status: 'Unknown', reason, objects: [] }, ...updated, message: reason };
   }
   const source = deployedSource(inv, history);
-  const [sync, health] = await Promise.all([syncStatus(kube, inv, source, history.pin, opts), appHealth(kube, inv.objects, opts)]);
-  const status: AppStatus = { ...base, ...(source ? { source } : {}), sync, health, ...updated };
+  const [sync, health, upstream] = await Promise.all([
+    syncStatus(kube, inv, source, history.pin, opts),
+    appHealth(kube, inv.objects, opts),
+    source?.kind === 'git' ? upstreamOf(source, opts) : undefined,
+  ]);
+  const status: AppStatus = { ...base, ...(source ? { source } : {}), ...(upstream ? { upstream } : {}), sync, health, ...updated };
   const message = messageOf(status, history);
   return message ? { ...status, message } : status;
 }
@@ -210,6 +228,33 @@ async function commitObjects(source: Extract<DeployedSource, { kind: 'git' }>, o
   return (await loadCommit(git, source.sha, source.revision)).objects;
 }
 
+/**
+ * Where the deployed branch or tag points now (asking the remote, fetching
+ * only when it moved): absent when it still points at the deployed commit,
+ * and for an app deployed from a bare commit.
+ */
+async function upstreamOf(source: Extract<DeployedSource, { kind: 'git' }>, opts: StatusOptions): Promise<Upstream | undefined> {
+  if (source.ref === undefined) return undefined;
+  try {
+    const git = await openSource({ repo: source.repository, path: source.path, cacheDir: opts.cacheDir, signal: opts.signal });
+    const now = await git.mirror.update({ ref: source.ref });
+    if (now.sha === source.sha) return undefined;
+    return { ref: source.ref, sha: now.sha, behind: await git.mirror.commitsAhead(source.sha, now.sha) };
+  } catch (err) {
+    if (opts.signal?.aborted) throw err;
+    return { ref: source.ref, error: `cannot tell where ${source.ref} is now: ${errorMessage(err)}` };
+  }
+}
+
+/** The deployed branch moved on: how the message column says it. */
+export function upstreamLine(u: Upstream): string | undefined {
+  if (u.error !== undefined) return u.error;
+  if (u.sha === undefined) return undefined;
+  const at = u.sha.slice(0, 7);
+  if (u.behind === 0) return `${u.ref} was rewritten and is now at ${at}, which does not contain the deployed commit: the next sync deploys it`;
+  return `${u.ref} is ${u.behind} commit${u.behind === 1 ? '' : 's'} ahead, at ${at}: the next sync deploys ${u.behind === 1 ? 'it' : 'them'}`;
+}
+
 /** One object that differs from git, as the message column says it. */
 function differenceLine(change: Change, fields: DriftedField[]): string {
   const name = kubectlName(change.ref);
@@ -233,8 +278,8 @@ async function appHealth(kube: Kube, refs: ObjectRef[], opts: StatusOptions): Pr
 /**
  * The first thing worth knowing: an object that failed or is gone, then why
  * sync could not be decided, a revision that did not succeed, what differs
- * from git, what is still rolling out, a pin, and for an app that records no
- * source, its last revision.
+ * from git, what is still rolling out, a pin, a branch that moved on, and for
+ * an app that records no source, its last revision.
  */
 function messageOf(s: AppStatus, history: AppHistory): string | undefined {
   const { health, sync } = s;
@@ -245,6 +290,7 @@ function messageOf(s: AppStatus, history: AppHistory): string | undefined {
   if (sync.status === 'OutOfSync') return sync.reason;
   if (health.status !== 'Healthy') return health.reason;
   if (sync.pinned) return pinLine(sync.pinned);
+  if (s.upstream) return upstreamLine(s.upstream);
   // Nothing says where its objects come from (an app whose objects were all deleted, say): what last happened to it.
   if (sync.unknown === 'no revision' && last?.message) return `revision ${last.number} (${last.action}): ${last.message}`;
   return undefined;

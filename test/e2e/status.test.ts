@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import yaml from 'js-yaml';
 import { manifests, type Cluster } from '../helpers/cluster.js';
-import { gitopsSuite, helloWorldFlask } from '../helpers/gitrepo.js';
+import { git, gitopsSuite, helloWorldFlask } from '../helpers/gitrepo.js';
 
 const suite = gitopsSuite();
 
@@ -22,6 +22,7 @@ interface Row {
   namespace: string;
   cluster: string;
   source?: { kind: string; sha?: string; ref?: string; files?: string };
+  upstream?: { ref: string; sha?: string; behind?: number; error?: string };
   sync: { status: string; unknown?: string; objects?: { subject: string; action: string; fields?: { path: string; live?: string; desired?: string }[] }[]; pinned?: { sha: string } };
   health: { status: string; reason?: string };
   updated?: string;
@@ -92,7 +93,8 @@ test('status: Synced and Healthy after a sync, OutOfSync (1) after a hand change
   assert.equal(pinned.source?.sha, first);
   assert.equal(pinned.sync.status, 'Synced');
   assert.equal(pinned.sync.pinned?.sha, first);
-  assert.match(await tableRow(c, web.name), new RegExp(`\\s+main@${first.slice(0, 7)}\\s+Pinned\\s+\\S+\\s+\\S+\\s+pinned by revision 3`));
+  assert.deepEqual(pinned.upstream, { ref: 'main', sha: second, behind: 1 }, 'main is one commit past the pin');
+  assert.match(await tableRow(c, web.name), new RegExp(`\\s+main@${first.slice(0, 7)} \\(1 behind\\)\\s+Pinned\\s+\\S+\\s+\\S+\\s+pinned by revision 3`));
   assert.equal((await c.kubectl(['scale', `deployment/${web.name}`, '--replicas=3'])).code, 0);
   assert.match(await tableRow(c, web.name), /\s+Pinned, OutOfSync \(1\)\s+/);
 
@@ -177,4 +179,32 @@ test('status: --app and -A, an app applied from files, a missing object, an unkn
   const doc = JSON.parse(json.stdout) as { apps: Row[]; failed: { cluster: string; error: string }[] };
   assert.deepEqual(doc.apps.map((a) => [a.app, a.cluster]), [[cfg.name, current]]);
   assert.deepEqual(doc.failed.map((f) => f.cluster), ['gd-e2e-down']);
+});
+
+test('status: a branch that moved on since the deploy says how many commits behind the app is, and a rewritten one says so', async (t) => {
+  const c = await suite.cluster(t);
+  const r = await suite.repo(`status-behind-${suffix()}`);
+  const deployed = await r.commit({ 'cm.yaml': configMap(r.name, '1') }, 'one');
+  assert.equal((await c.gdeploy(['sync', '--repo', r.remote])).code, 0);
+  assert.equal((await statusJSON(c, '--app', r.name)).get(r.name)!.upstream, undefined, 'main is where the app is');
+
+  await r.commit({ 'cm.yaml': configMap(r.name, '2') }, 'two');
+  const head = await r.commit({ 'cm.yaml': configMap(r.name, '3') }, 'three');
+  const behind = (await statusJSON(c, '--app', r.name)).get(r.name)!;
+  assert.deepEqual(behind.upstream, { ref: 'main', sha: head, behind: 2 });
+  assert.equal(behind.sync.status, 'Synced', 'the cluster still matches the commit it was deployed from');
+  assert.equal(behind.source?.sha, deployed);
+  assert.equal(behind.message, `main is 2 commits ahead, at ${head.slice(0, 7)}: the next sync deploys them`);
+  assert.match(await tableRow(c, r.name), new RegExp(`\\s+main@${deployed.slice(0, 7)} \\(2 behind\\)\\s+Synced\\s+Healthy\\s+`));
+
+  assert.equal((await c.gdeploy(['sync', '--repo', r.remote])).code, 0);
+  const caughtUp = (await statusJSON(c, '--app', r.name)).get(r.name)!;
+  assert.deepEqual([caughtUp.upstream, caughtUp.source?.sha, caughtUp.message], [undefined, head, undefined]);
+
+  // Someone force-pushes main back to the first commit: the deployed one is no longer on it.
+  await git(r.remote, 'update-ref', 'refs/heads/main', deployed);
+  const rewritten = (await statusJSON(c, '--app', r.name)).get(r.name)!;
+  assert.deepEqual(rewritten.upstream, { ref: 'main', sha: deployed, behind: 0 });
+  assert.match(rewritten.message!, new RegExp(`^main was rewritten and is now at ${deployed.slice(0, 7)}, which does not contain the deployed commit`));
+  assert.match(await tableRow(c, r.name), new RegExp(`\\s+main@${head.slice(0, 7)} \\(rewritten\\)\\s+Synced\\s+`));
 });
