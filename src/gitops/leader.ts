@@ -14,7 +14,7 @@ import { ExitCode, errorMessage } from '../engine/errors.js';
 import type { Kube } from '../kube/types.js';
 import type { WatchResult } from './watch.js';
 import { postJSON } from './notify.js';
-import { FORWARDED_HEADER, hostPort, serveWebhooks, Wakeup, type ListenAddress } from './webhook.js';
+import { forwardedHeaders, hostPort, serveWebhooks, Wakeup, type ListenAddress } from './webhook.js';
 
 export const LEADER_LEASE_SECONDS = 15;
 /** How often a replica that stands by looks at the Lease (client-go's retry period). */
@@ -168,7 +168,11 @@ export function reachableHookUrl(host: string, port: number): string | undefined
   return address === undefined ? undefined : `http://${hostPort(address, port)}/hook`;
 }
 
-/** Passes a webhook call on to the leader named by the Lease, with the shared secret as a Bearer token. */
+/**
+ * Passes a webhook call on to the leader named by the Lease, signed with the
+ * shared secret as GitHub signs its calls: the secret itself never crosses
+ * the (plain HTTP) connection between replicas.
+ */
 async function forwardToLeader(o: WatchHooks, secret: Buffer): Promise<void> {
   try {
     const lease = await o.kube.find(lockRef(o.app, o.kube.namespace, leaderLeaseName(o.app)));
@@ -177,7 +181,8 @@ async function forwardToLeader(o: WatchHooks, secret: Buffer): Promise<void> {
       o.log('webhook: no leader that takes webhooks; it fetches at its next poll');
       return;
     }
-    const r = await postJSON(url, '{}', 5_000, { Authorization: `Bearer ${secret.toString('utf8')}`, [FORWARDED_HEADER]: '1' });
+    const body = JSON.stringify({ forwardedAt: new Date().toISOString() });
+    const r = await postJSON(url, body, 5_000, forwardedHeaders(body, secret));
     o.log(r.ok ? `webhook: passed on to the leader at ${url}` : `webhook: could not pass it on to the leader at ${url} (${r.why}); it fetches at its next poll`);
   } catch (err) {
     o.log(`webhook: could not find the leader: ${errorMessage(err)}; it fetches at its next poll`);

@@ -96,6 +96,11 @@ export type HookKind = 'github' | 'gitlab' | 'bearer';
 /** Marks a call one replica passed on to the leader, so that it is never passed on again. */
 export const FORWARDED_HEADER = 'x-gdeploy-forwarded';
 
+/** The headers of a call one replica passes on to another: marked, and signed with the secret (never the secret itself). */
+export function forwardedHeaders(body: string, secret: Buffer): Record<string, string> {
+  return { 'X-Hub-Signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`, [FORWARDED_HEADER]: '1' };
+}
+
 /** How the call proved it knows the secret, or why it did not. Constant-time comparisons only. */
 export function verifyHook(headers: IncomingHttpHeaders, body: Buffer, secret: Buffer): { kind: HookKind } | { refused: string } {
   const signature = header(headers, 'x-hub-signature-256');
@@ -190,7 +195,8 @@ export async function serveWebhooks(o: HookServerOptions): Promise<HookServer> {
       o.log(`webhook: GitHub ping from ${from}`);
       return void reply(res, 200, { status: 'ok', message: 'pong' });
     }
-    const forwarded = verdict.kind === 'bearer' && header(req.headers, FORWARDED_HEADER) !== undefined;
+    // Marked by a replica that knows the secret (the call is verified): it is never passed on again.
+    const forwarded = header(req.headers, FORWARDED_HEADER) !== undefined;
     const what = forwarded ? 'a call forwarded by another replica' : verdict.kind === 'bearer' ? 'a call' : `a ${verdict.kind === 'github' ? 'GitHub' : 'GitLab'} ${event ?? 'call'}`;
     const done = o.onNudge(verdict.kind, forwarded);
     o.log(`webhook: ${what} from ${from}; ${done}`);

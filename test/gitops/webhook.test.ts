@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkHookFlags, parseListen, readWebhookSecret, verifyHook, Wakeup } from '../../src/gitops/webhook.js';
+import { checkHookFlags, forwardedHeaders, parseListen, readWebhookSecret, verifyHook, Wakeup } from '../../src/gitops/webhook.js';
 
 const secret = Buffer.from('s3cret-value');
 const body = Buffer.from('{"ref":"refs/heads/main"}');
@@ -25,6 +25,16 @@ test('GitHub signatures, GitLab tokens and Bearer tokens are checked against the
   assert.deepEqual(verifyHook({ authorization: 'Bearer s3cret-value-and-more' }, body, secret), { refused: 'bad Bearer token' });
   assert.deepEqual(verifyHook({ authorization: 'Basic czNjcmV0' }, body, secret), { refused: 'Authorization is not a Bearer token' });
   assert.ok('refused' in verifyHook({}, body, secret));
+});
+
+test('a call passed on between replicas is signed with the secret and never carries it', () => {
+  const forwarded = '{"forwardedAt":"2026-12-06T20:00:00.000Z"}';
+  const headers = Object.fromEntries(Object.entries(forwardedHeaders(forwarded, secret)).map(([k, v]) => [k.toLowerCase(), v]));
+  assert.ok(!JSON.stringify(headers).includes(secret.toString()), 'the secret is not in the headers');
+  assert.ok(!forwarded.includes(secret.toString()));
+  assert.equal(headers['x-gdeploy-forwarded'], '1');
+  assert.deepEqual(verifyHook(headers, Buffer.from(forwarded), secret), { kind: 'github' });
+  assert.ok('refused' in verifyHook(headers, Buffer.from(forwarded), Buffer.from('another-secret')), 'a replica with another secret refuses it');
 });
 
 test('--listen takes HOST:PORT, [IPv6]:PORT or :PORT; anything else is a problem naming the flag', () => {
