@@ -49,7 +49,7 @@ export function revisionText(s: Pick<AppStatus, 'source' | 'upstream'>): string 
   if (src === undefined) return '-';
   if (src.kind === 'files') return src.files;
   const short = src.sha.slice(0, 7);
-  const behind = s.upstream?.sha === undefined ? '' : s.upstream.behind === 0 ? ' (rewritten)' : ` (${s.upstream.behind} behind)`;
+  const behind = s.upstream?.sha === undefined ? '' : s.upstream.rewritten ? ' (rewritten)' : ` (${s.upstream.behind} behind)`;
   return `${src.ref ? `${src.ref}@${short}` : short}${behind}`;
 }
 

@@ -48,6 +48,8 @@ export interface Upstream {
   sha?: string;
   /** Commits it has that the deployed commit does not: what the next sync would bring. */
   behind?: number;
+  /** It no longer contains the deployed commit (a force-push, an amended commit). */
+  rewritten?: boolean;
   /** Why the repository could not be asked. */
   error?: string;
 }
@@ -239,7 +241,8 @@ async function upstreamOf(source: Extract<DeployedSource, { kind: 'git' }>, opts
     const git = await openSource({ repo: source.repository, path: source.path, cacheDir: opts.cacheDir, signal: opts.signal });
     const now = await git.mirror.update({ ref: source.ref });
     if (now.sha === source.sha) return undefined;
-    return { ref: source.ref, sha: now.sha, behind: await git.mirror.commitsAhead(source.sha, now.sha) };
+    const [behind, contains] = await Promise.all([git.mirror.commitsAhead(source.sha, now.sha), git.mirror.isAncestor(source.sha, now.sha)]);
+    return { ref: source.ref, sha: now.sha, behind, ...(contains ? {} : { rewritten: true }) };
   } catch (err) {
     if (opts.signal?.aborted) throw err;
     return { ref: source.ref, error: `cannot tell where ${source.ref} is now: ${errorMessage(err)}` };
@@ -251,7 +254,7 @@ export function upstreamLine(u: Upstream): string | undefined {
   if (u.error !== undefined) return u.error;
   if (u.sha === undefined) return undefined;
   const at = u.sha.slice(0, 7);
-  if (u.behind === 0) return `${u.ref} was rewritten and is now at ${at}, which does not contain the deployed commit: the next sync deploys it`;
+  if (u.rewritten) return `${u.ref} was rewritten and is now at ${at}, which does not contain the deployed commit: the next sync deploys it`;
   return `${u.ref} is ${u.behind} commit${u.behind === 1 ? '' : 's'} ahead, at ${at}: the next sync deploys ${u.behind === 1 ? 'it' : 'them'}`;
 }
 
@@ -289,7 +292,12 @@ function messageOf(s: AppStatus, history: AppHistory): string | undefined {
   if (last && last.result !== 'succeeded') return failedLine(last);
   if (sync.status === 'OutOfSync') return sync.reason;
   if (health.status !== 'Healthy') return health.reason;
-  if (sync.pinned) return pinLine(sync.pinned);
+  if (sync.pinned) {
+    // A commit landed after the pin: the next sync ends the pin and deploys it.
+    const moved = s.upstream?.sha !== undefined && s.upstream.sha !== sync.pinned.fromHead;
+    if (!moved) return pinLine(sync.pinned);
+    return `pinned by revision ${sync.pinned.number} at ${sync.pinned.sha.slice(0, 12)}, but ${s.upstream!.ref} has moved on to ${s.upstream!.sha!.slice(0, 7)} since: the next sync ends the pin and deploys it`;
+  }
   if (s.upstream) return upstreamLine(s.upstream);
   // Nothing says where its objects come from (an app whose objects were all deleted, say): what last happened to it.
   if (sync.unknown === 'no revision' && last?.message) return `revision ${last.number} (${last.action}): ${last.message}`;

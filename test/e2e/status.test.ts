@@ -95,6 +95,11 @@ test('status: Synced and Healthy after a sync, OutOfSync (1) after a hand change
   assert.equal(pinned.sync.pinned?.sha, first);
   assert.deepEqual(pinned.upstream, { ref: 'main', sha: second, behind: 1 }, 'main is one commit past the pin');
   assert.match(await tableRow(c, web.name), new RegExp(`\\s+main@${first.slice(0, 7)} \\(1 behind\\)\\s+Pinned\\s+\\S+\\s+\\S+\\s+pinned by revision 3`));
+  // A commit lands after the pin: status says the next sync ends the pin, not that syncs leave the app alone.
+  const notes = await web.commit({ 'README.md': 'notes\n' }, 'notes');
+  const movedOn = (await statusJSON(c, '--app', web.name)).get(web.name)!;
+  assert.deepEqual(movedOn.upstream, { ref: 'main', sha: notes, behind: 2 });
+  assert.equal(movedOn.message, `pinned by revision 3 at ${first.slice(0, 12)}, but main has moved on to ${notes.slice(0, 7)} since: the next sync ends the pin and deploys it`);
   assert.equal((await c.kubectl(['scale', `deployment/${web.name}`, '--replicas=3'])).code, 0);
   assert.match(await tableRow(c, web.name), /\s+Pinned, OutOfSync \(1\)\s+/);
 
@@ -201,10 +206,14 @@ test('status: a branch that moved on since the deploy says how many commits behi
   const caughtUp = (await statusJSON(c, '--app', r.name)).get(r.name)!;
   assert.deepEqual([caughtUp.upstream, caughtUp.source?.sha, caughtUp.message], [undefined, head, undefined]);
 
-  // Someone force-pushes main back to the first commit: the deployed one is no longer on it.
-  await git(r.remote, 'update-ref', 'refs/heads/main', deployed);
+  // Someone amends the deployed commit and force-pushes: main has one commit, which is not on top of it.
+  const amended = await git(r.remote, 'commit-tree', `${head}^{tree}`, '-p', `${head}^`, '-m', 'three, amended');
+  await git(r.remote, 'update-ref', 'refs/heads/main', amended);
   const rewritten = (await statusJSON(c, '--app', r.name)).get(r.name)!;
-  assert.deepEqual(rewritten.upstream, { ref: 'main', sha: deployed, behind: 0 });
-  assert.match(rewritten.message!, new RegExp(`^main was rewritten and is now at ${deployed.slice(0, 7)}, which does not contain the deployed commit`));
+  assert.deepEqual(rewritten.upstream, { ref: 'main', sha: amended, behind: 1, rewritten: true });
+  assert.equal(rewritten.message, `main was rewritten and is now at ${amended.slice(0, 7)}, which does not contain the deployed commit: the next sync deploys it`);
   assert.match(await tableRow(c, r.name), new RegExp(`\\s+main@${head.slice(0, 7)} \\(rewritten\\)\\s+Synced\\s+`));
+  // Or resets it to an older commit.
+  await git(r.remote, 'update-ref', 'refs/heads/main', deployed);
+  assert.deepEqual((await statusJSON(c, '--app', r.name)).get(r.name)!.upstream, { ref: 'main', sha: deployed, behind: 0, rewritten: true });
 });
