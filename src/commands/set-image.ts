@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import { addWaitOptions, waitFlags, durationFlag, globalsOf, lockTimeoutOption, outputOption, runAction, type OutputFormat } from './shared.js';
 import { addWriteBackOptions, writeBackProblems, type WriteBackFlags } from './write-back-flags.js';
-import { ExitCode, GdeployError, assertValid } from '../engine/errors.js';
+import { ExitCode, GdeployError, assertValid, errorMessage } from '../engine/errors.js';
 import { containerNames, hasPodTemplate, imageReferenceProblem, resolveImageChanges, type ImageChange } from '../engine/images.js';
 import { labelSelectorProblem } from '../engine/label-selector.js';
 import type { Kube, KubeObject } from '../kube/types.js';
@@ -160,7 +160,14 @@ interface Planned {
 
 async function run(kube: Kube, req: Request, flags: SetImageFlags): Promise<number> {
   const { selectObjects } = await import('../engine/select.js');
-  const objects = await selectObjects(kube, req.resources, flags);
+  const objects = await selectObjects(kube, req.resources, flags).catch(async (err: unknown) => {
+    const { isNotFound } = await import('../kube/index.js');
+    // --commit changes git, but the object named is read from the cluster: say which one was asked.
+    if (!flags.commit || !isNotFound(err)) throw err;
+    throw new GdeployError(`${errorMessage(err)} in namespace ${kube.namespace} of context ${kube.context}`, {
+      hint: 'set-image --commit reads the object from the cluster to find its containers: run it against the cluster and namespace the app is deployed to (--context, -n)',
+    });
+  });
   if (objects.length === 0) {
     log.info(`No resources found in ${kube.namespace} namespace.`);
     return ExitCode.OK;

@@ -72,6 +72,11 @@ test('an object no manifest defines is an error naming the files searched; nothi
   assert.equal(r2.code, 1);
   assert.match(r2.stderr, /deployment\/stray: no manifest under path "deploy" of .* at main defines it; nothing was committed/);
   assert.match(r2.stderr, /searched: deploy\/app\.yaml/);
+  // An object the cluster does not have: the error says where it was looked for, and why the cluster is asked.
+  const absent = await c.gdeploy(['set-image', 'deployment/absent', `absent=${V1}`, '--commit', '--repo', r.remote, '--path', 'deploy', '--branch', 'main', '--no-sync']);
+  assert.equal(absent.code, 1);
+  assert.match(absent.stderr, new RegExp(`deployments\\.apps "absent" not found in namespace ${c.ns} of context \\S+`));
+  assert.match(absent.stderr, /set-image --commit reads the object from the cluster to find its containers/);
   assert.equal(await r.head(), before);
   void app;
 });
