@@ -42,7 +42,7 @@ async function runHistory(flags: HistoryFlags, self: Command): Promise<number> {
       return 0;
     }
     log.result(historyTable(revisions));
-    if (history.pin) log.info(pinLine(history.pin));
+    if (history.pin) log.info(pinLine(history.pin, history.revisions.findLast((r) => r.sha === history.pin!.sha && r.source !== undefined)?.source));
     return 0;
   } finally {
     kube.close();

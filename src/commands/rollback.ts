@@ -63,6 +63,7 @@ async function runRollback(to: string | undefined, flags: RollbackFlags, self: C
   const repoName = flags.repo === undefined ? undefined : parseRepoUrl(flags.repo).name;
   const { connect } = await import('../kube/connect.js');
   const { rollback } = await import('../gitops/rollback.js');
+  const { unpinCommand } = await import('../gitops/history-view.js');
   const { gitopsRenderer } = await import('../gitops/render.js');
 
   const kube = await connect({ ...g, log: g.verbose ? log.debug : undefined });
@@ -85,7 +86,7 @@ async function runRollback(to: string | undefined, flags: RollbackFlags, self: C
         } else if (!flags.dryRun && r.outcome.result === 'succeeded' && r.head !== r.target) {
           log.info(
             `pinned: ${r.branch} still points at ${r.head.slice(0, 12)}; syncs leave ${app} at ${r.target.slice(0, 12)} ` +
-              `until a new commit lands on ${r.branch} (the next sync after that deploys the branch head again) or 'gdeploy sync --unpin' runs. ` +
+              `until a new commit lands on ${r.branch} (the next sync after that deploys the branch head again) or ${unpinCommand(r.source.url.display)} runs. ` +
               `Use --commit to put the rollback on the branch.`,
           );
         }

@@ -35,8 +35,13 @@ export function historyTable(revisions: RevisionRecord[]): string {
   );
 }
 
-export function pinLine(pin: Pin): string {
-  return `pinned by revision ${pin.number} at ${shortSha(pin.sha)}: syncs leave ${pin.branch} head ${shortSha(pin.fromHead)} undeployed until a new commit lands on ${pin.branch} or 'gdeploy sync --unpin' runs`;
+export function pinLine(pin: Pin, repository?: string): string {
+  return `pinned by revision ${pin.number} at ${shortSha(pin.sha)}: syncs leave ${pin.branch} head ${shortSha(pin.fromHead)} undeployed until a new commit lands on ${pin.branch} or ${unpinCommand(repository)} runs`;
+}
+
+/** The command that ends a pin, with the repository when it is known (sync needs it). */
+export function unpinCommand(repository?: string): string {
+  return `'gdeploy sync --repo ${repository ?? 'URL'} --unpin'`;
 }
 
 /** `main@sha1:3f2a9c1d4b5e`: long enough to be unique and to paste into `rollback`. */

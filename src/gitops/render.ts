@@ -101,7 +101,7 @@ export function gitopsRenderer(opts: RendererOptions): Renderer {
         case 'pinned':
           notice(
             color.warn(`pinned: ${opts.app} stays at ${ev.pin.revision} (rollback, revision ${ev.pin.number}); `) +
-              `${ev.pin.branch} head ${ev.head.slice(0, 12)} is not deployed until a new commit lands on ${ev.pin.branch} or 'gdeploy sync --unpin' runs`,
+              `${ev.pin.branch} head ${ev.head.slice(0, 12)} is not deployed until a new commit lands on ${ev.pin.branch} or this sync runs with --unpin`,
           );
           return;
         case 'unpinned': {

@@ -295,7 +295,7 @@ function messageOf(s: AppStatus, history: AppHistory): string | undefined {
   if (sync.pinned) {
     // A commit landed after the pin: the next sync ends the pin and deploys it.
     const moved = s.upstream?.sha !== undefined && s.upstream.sha !== sync.pinned.fromHead;
-    if (!moved) return pinLine(sync.pinned);
+    if (!moved) return pinLine(sync.pinned, s.source?.kind === 'git' ? s.source.repository : undefined);
     return `pinned by revision ${sync.pinned.number} at ${sync.pinned.sha.slice(0, 12)}, but ${s.upstream!.ref} has moved on to ${s.upstream!.sha!.slice(0, 7)} since: the next sync ends the pin and deploys it`;
   }
   if (s.upstream) return upstreamLine(s.upstream);

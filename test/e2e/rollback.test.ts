@@ -15,7 +15,7 @@ test('rollback <first sha> puts :latest back (prune included), pins the app, and
   assert.equal(back.code, 0, back.stderr);
   assert.match(back.stdout, new RegExp(`deployed main@sha1:${first} \\(revision 3\\)`));
   assert.match(back.stderr, /rolled out/);
-  assert.match(back.stderr, new RegExp(`pinned: main still points at ${second.slice(0, 12)}; .*new commit lands on main.*sync --unpin`));
+  assert.match(back.stderr, new RegExp(`pinned: main still points at ${second.slice(0, 12)}; .*new commit lands on main.*sync --repo ${r.remote.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} --unpin`));
   assert.equal(await image(c, 'rb-tutorial'), 'lyzhang1999/hello-world-flask:latest');
   assert.ok(await c.get('configmap/rb-tutorial-extra'), 'the object of the old commit is back');
   assert.equal(await r.head(), second, 'git is untouched');
@@ -29,6 +29,7 @@ test('rollback <first sha> puts :latest back (prune included), pins the app, and
   assert.match(rows[2]!, new RegExp(`^2\\s.*succeeded\\s+sync\\s+main@sha1:${second.slice(0, 12)}\\s.*v1$`));
   assert.match(rows[3]!, new RegExp(`^1\\s.*succeeded\\s+sync\\s+main@sha1:${first.slice(0, 12)}`));
   assert.match(h.stderr, /pinned by revision 3/);
+  assert.ok(h.stderr.includes(`'gdeploy sync --repo ${r.remote} --unpin'`), 'the pin line gives the command that ends it, repository included');
 
   // The pin holds for a sync of the unchanged branch...
   const pinned = await c.gdeploy(['sync', '--repo', r.remote]);
