@@ -26,12 +26,17 @@ async function runHistory(flags: HistoryFlags, self: Command): Promise<number> {
 
   const { connect } = await import('../kube/connect.js');
   const { checkedApp, defaultApp } = await import('../gitops/app.js');
-  const { readHistory } = await import('../engine/history.js');
+  const { historyFrom } = await import('../engine/history.js');
+  const { inventoryRef } = await import('../engine/inventory.js');
+  const { GdeployError } = await import('../engine/errors.js');
   const { historyDocument, historyTable, pinLine } = await import('../gitops/history-view.js');
   const kube = await connect({ ...g, log: g.verbose ? log.debug : undefined });
   try {
     const app = checkedApp(flags.app ?? (await defaultApp(kube)));
-    const history = await readHistory(kube, app, kube.namespace);
+    const inventory = await kube.find(inventoryRef(app, kube.namespace));
+    // A typo must not read as an app with nothing to show: as helm history and kubectl rollout history, exit 1.
+    if (inventory === undefined) throw new GdeployError(`app ${app} not found in namespace ${kube.namespace}`, { hint: "'gdeploy status' lists the apps of a namespace (-A: of all)" });
+    const history = historyFrom(inventory);
     const revisions = history.revisions.slice(-max).reverse();
     if (flags.output !== 'table') {
       log.result(historyDocument(app, kube.namespace, revisions, history.pin, flags.output));

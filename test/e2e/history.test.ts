@@ -38,7 +38,8 @@ test('history lists revisions newest first with who deployed them; -o yaml has t
   assert.equal(ambiguous.code, 2);
   assert.match(ambiguous.stderr, new RegExp(`namespace ${c.ns} has several apps: audited, other-app`));
 
+  // A name no app has (a typo) is an error, not an empty history.
   const none = await c.gdeploy(['history', '--app', 'never-deployed']);
-  assert.equal(none.code, 0);
-  assert.match(none.stderr, new RegExp(`no revisions recorded for ${c.ns}/never-deployed`));
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, new RegExp(`^error: app never-deployed not found in namespace ${c.ns}`, 'm'));
 });
