@@ -317,7 +317,7 @@ function lockedError(opts: LockOptions, h: LeaseHolder): GdeployError {
     `app ${opts.namespace}/${opts.app} is locked by ${h.identity}${since}${expiry}`,
     {
       exitCode: ExitCode.LOCKED,
-      hint: opts.waitMs > 0 ? 'wait for that operation to finish, or raise --lock-timeout' : 'wait for that operation to finish, or pass --lock-timeout to wait for it',
+      hint: opts.waitMs > 0 ? 'wait for that operation to finish, or raise --lock-timeout' : 'wait for that operation to finish, or pass --lock-timeout DUR (such as 2m) to wait for it',
     },
   );
 }

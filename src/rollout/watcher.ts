@@ -49,6 +49,8 @@ export interface WorkloadResult extends WorkloadStatus {
   availability?: Availability;
   /** Events and logs of the Pod that failed the rollout. */
   evidence?: Evidence;
+  /** Current as the write returned it: never watched. */
+  asWritten?: true;
 }
 
 export interface RolloutResult {
@@ -228,7 +230,7 @@ class RolloutWatch {
       if (failed && t.subject === failed.subject && evidence) r.evidence = evidence;
       return r;
     });
-    workloads.unshift(...this.current.map((status) => ({ ...status, durationMs: 0 })));
+    workloads.unshift(...this.current.map((status) => ({ ...status, durationMs: 0, asWritten: true as const })));
     const reconnects = this.trackers.reduce(
       (sum, t) => {
         const r = t.reconnects();

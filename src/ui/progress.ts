@@ -105,11 +105,12 @@ function seconds(ms: number): string {
 }
 
 /**
- * One line per workload: how long it took and how low availability went
+ * One line per object waited for: how long it took and how low availability went
  * against the promised minimum; then, after a bake that passed, a line that says so.
  */
 export function summaryLines(result: RolloutResult, label: (ref: ObjectRef) => string): string[] {
-  const lines = result.workloads.map((w) => {
+  // Objects current as written were never waited for: nothing to say about them.
+  const lines = result.workloads.filter((w) => !w.asWritten).map((w) => {
     // A bake begins once every workload is rolled out.
     const rolledOut = w.state === 'done' || result.bake !== undefined;
     const verdict = rolledOut ? 'rolled out' : w.subject === result.failed ? 'failed' : result.outcome === 'timeout' ? 'timed out' : 'stopped';

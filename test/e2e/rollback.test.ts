@@ -15,6 +15,7 @@ test('rollback <first sha> puts :latest back (prune included), pins the app, and
   assert.equal(back.code, 0, back.stderr);
   assert.match(back.stdout, new RegExp(`deployed main@sha1:${first} \\(revision 3\\)`));
   assert.match(back.stderr, /rolled out/);
+  assert.doesNotMatch(back.stderr, /configmap\/rb-tutorial-extra rolled out/, 'a ConfigMap is current as written: not waited for, nothing said');
   assert.match(back.stderr, new RegExp(`pinned: main still points at ${second.slice(0, 12)}; .*new commit lands on main.*sync --repo ${r.remote.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} --unpin`));
   assert.equal(await image(c, 'rb-tutorial'), 'lyzhang1999/hello-world-flask:latest');
   assert.ok(await c.get('configmap/rb-tutorial-extra'), 'the object of the old commit is back');
