@@ -304,7 +304,7 @@ export class GitMirror {
         if (parent === undefined) throw new GdeployError(`branch "${branch}" does not exist in ${this.repo.display}`);
         if (!Array.isArray(listing)) throw this.run.fail(`cannot read ${branch} of ${this.repo.display}`, listing);
         const yaml = await this.yamlIn(listing, repoPath);
-        const changed = edit(new Map([...yaml].map(([path, { text }]) => [path, text])));
+        const changed = edit(textsOf(yaml));
         // Git says so already: nothing to commit, and the head is what to deploy.
         if (changed.size === 0) return { sha: parent, parent, files: [] };
         const tree = await this.writeTree(config, listing, changed);
@@ -354,8 +354,7 @@ export class GitMirror {
   }
 
   private async readYaml(sha: string, repoPath: string): Promise<Map<string, string>> {
-    const yaml = await this.yamlIn(await this.listing(sha), repoPath);
-    return new Map([...yaml].map(([path, { text }]) => [path, text]));
+    return textsOf(await this.yamlIn(await this.listing(sha), repoPath));
   }
 
   /** Every file and directory of a commit (`ls-tree -r -t`). */
@@ -421,7 +420,6 @@ export class GitMirror {
     await this.run.git.raw(['update-ref', `${HEADS}${branch}`, commit]);
   }
 
-
   /** Whether the remote's branch is no longer what the mirror has: a push lost a race rather than being refused. */
   private async branchMoved(branch: string): Promise<boolean> {
     const { refs } = await this.remoteRefs();
@@ -468,19 +466,24 @@ export function checkRefName(name: string, flag: string): void {
   }
 }
 
+/** Repository paths -> text, as `commitEdit` hands files to its edit. */
+function textsOf(files: Map<string, { text: string }>): Map<string, string> {
+  return new Map([...files].map(([path, { text }]) => [path, text]));
+}
+
 /** The user's git identity if configured, else one that says who made the commit. */
 function identityEnv(config: Map<string, string>): NodeJS.ProcessEnv {
   const env = process.env;
   const name = env.GIT_AUTHOR_NAME ?? (config.get('user.name') || `gdeploy (${userInfo().username})`);
   const email = env.GIT_AUTHOR_EMAIL ?? (config.get('user.email') || `${userInfo().username}@${hostname()}`);
   // Unless the user gives dates, both are now, given as git would take them (local time), so that the commit's date is known without reading it back.
-  const dates = env.GIT_AUTHOR_DATE === undefined && env.GIT_COMMITTER_DATE === undefined ? { GIT_AUTHOR_DATE: gitDate(new Date()) } : {};
+  const now = env.GIT_AUTHOR_DATE === undefined && env.GIT_COMMITTER_DATE === undefined ? gitDate(new Date()) : undefined;
   return {
     GIT_AUTHOR_NAME: name,
     GIT_AUTHOR_EMAIL: email,
     GIT_COMMITTER_NAME: env.GIT_COMMITTER_NAME ?? name,
     GIT_COMMITTER_EMAIL: env.GIT_COMMITTER_EMAIL ?? email,
-    ...(dates.GIT_AUTHOR_DATE ? { ...dates, GIT_COMMITTER_DATE: dates.GIT_AUTHOR_DATE } : {}),
+    ...(now === undefined ? {} : { GIT_AUTHOR_DATE: now, GIT_COMMITTER_DATE: now }),
   };
 }
 
@@ -501,7 +504,7 @@ function knownCommit(sha: string, message: string, identity: NodeJS.ProcessEnv):
 }
 
 /** A date as `git log --format=%cI` prints it: ISO 8601 to the second, in local time with its offset (newer gits write +00:00 as Z). */
-export function gitDate(d: Date): string {
+function gitDate(d: Date): string {
   const offset = -d.getTimezoneOffset();
   const local = new Date(d.getTime() + offset * 60_000).toISOString().slice(0, 19);
   const abs = Math.abs(offset);

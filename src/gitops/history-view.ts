@@ -36,7 +36,12 @@ export function historyTable(revisions: RevisionRecord[]): string {
 }
 
 export function pinLine(pin: Pin, repository?: string): string {
-  return `pinned by revision ${pin.number} at ${shortSha(pin.sha)}: syncs leave ${pin.branch} head ${shortSha(pin.fromHead)} undeployed until a new commit lands on ${pin.branch} or ${unpinCommand(repository)} runs`;
+  return `${pinnedAt(pin)}: syncs leave ${pin.branch} head ${shortSha(pin.fromHead)} undeployed until a new commit lands on ${pin.branch} or ${unpinCommand(repository)} runs`;
+}
+
+/** `pinned by revision 3 at 3f2a9c1d4b5e` */
+export function pinnedAt(pin: Pin): string {
+  return `pinned by revision ${pin.number} at ${shortSha(pin.sha)}`;
 }
 
 /** The command that ends a pin, with the repository when it is known (sync needs it). */

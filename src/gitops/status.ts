@@ -15,9 +15,9 @@ import { historyFrom, lastDeployment, type AppHistory, type Pin, type RevisionRe
 import { APP_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, inventoryFromConfigMap, inventoryName, type Inventory } from '../engine/inventory.js';
 import { plan } from '../engine/plan.js';
 import { mapLimit } from '../engine/pool.js';
-import { pinLine } from './history-view.js';
+import { pinLine, pinnedAt } from './history-view.js';
 import { fieldLine } from './sync.js';
-import { loadCommit, openSource } from './source.js';
+import { loadCommit, openSource, type GitSource } from './source.js';
 
 /** Where an app's manifests came from, as its last deploy recorded it. */
 export type DeployedSource =
@@ -37,6 +37,8 @@ export type DeployedSource =
       /** The paths given to `apply -f`, comma-separated. */
       files: string;
     };
+
+type GitDeployed = Extract<DeployedSource, { kind: 'git' }>;
 
 export type SyncState = 'Synced' | 'OutOfSync' | 'Unknown';
 
@@ -144,10 +146,13 @@ export async function appStatus(kube: Kube, cm: KubeObject, opts: StatusOptions 
     return { ...base, sync: { status: 'Unknown', unknown: 'error', reason }, health: { status: 'Unknown', reason, objects: [] }, ...updated, message: reason };
   }
   const source = deployedSource(inv, history);
+  // One mirror of the repository for both the comparison and where the branch is now.
+  let opened: Promise<GitSource> | undefined;
+  const git = (s: GitDeployed) => (opened ??= openSource({ repo: s.repository, path: s.path, cacheDir: opts.cacheDir, signal: opts.signal }));
   const [sync, health, upstream] = await Promise.all([
-    syncStatus(kube, inv, source, history.pin, opts),
+    syncStatus(kube, inv, source, history.pin, opts, git),
     appHealth(kube, inv.objects, opts),
-    source?.kind === 'git' ? upstreamOf(source, opts) : undefined,
+    source?.kind === 'git' ? upstreamOf(source, opts, git) : undefined,
   ]);
   const status: AppStatus = { ...base, ...(source ? { source } : {}), ...(upstream ? { upstream } : {}), sync, health, ...updated };
   const message = messageOf(status, history);
@@ -188,12 +193,12 @@ function gitSource(r: { source: string; path?: string; sha: string; ref?: string
 }
 
 /** Whether the cluster matches the deployed commit: the engine's plan of it, as a sync would make it. */
-async function syncStatus(kube: Kube, inv: Inventory, source: DeployedSource | undefined, pin: Pin | undefined, opts: StatusOptions): Promise<SyncStatus> {
+async function syncStatus(kube: Kube, inv: Inventory, source: DeployedSource | undefined, pin: Pin | undefined, opts: StatusOptions, git: (s: GitDeployed) => Promise<GitSource>): Promise<SyncStatus> {
   const pinned = pin ? { pinned: pin } : {};
   if (source === undefined) return { status: 'Unknown', unknown: 'no revision', ...pinned };
   if (source.kind === 'files') return { status: 'Unknown', unknown: 'not from git', ...pinned };
   try {
-    const objects = await commitObjects(source, opts);
+    const objects = await commitObjects(source, await git(source));
     const p = await plan(kube, {
       objects,
       app: inv.app,
@@ -219,8 +224,7 @@ async function syncStatus(kube: Kube, inv: Inventory, source: DeployedSource | u
 }
 
 /** The deployed commit's manifests, annotated as the deploy annotated them; fetched first when the local mirror lacks the commit. */
-async function commitObjects(source: Extract<DeployedSource, { kind: 'git' }>, opts: StatusOptions): Promise<KubeObject[]> {
-  const git = await openSource({ repo: source.repository, path: source.path, cacheDir: opts.cacheDir, signal: opts.signal });
+async function commitObjects(source: GitDeployed, git: GitSource): Promise<KubeObject[]> {
   try {
     await git.mirror.expandCommit(source.sha);
   } catch {
@@ -235,10 +239,10 @@ async function commitObjects(source: Extract<DeployedSource, { kind: 'git' }>, o
  * only when it moved): absent when it still points at the deployed commit,
  * and for an app deployed from a bare commit.
  */
-async function upstreamOf(source: Extract<DeployedSource, { kind: 'git' }>, opts: StatusOptions): Promise<Upstream | undefined> {
+async function upstreamOf(source: GitDeployed, opts: StatusOptions, open: (s: GitDeployed) => Promise<GitSource>): Promise<Upstream | undefined> {
   if (source.ref === undefined) return undefined;
   try {
-    const git = await openSource({ repo: source.repository, path: source.path, cacheDir: opts.cacheDir, signal: opts.signal });
+    const git = await open(source);
     const now = await git.mirror.update({ ref: source.ref });
     if (now.sha === source.sha) return undefined;
     const [behind, contains] = await Promise.all([git.mirror.commitsAhead(source.sha, now.sha), git.mirror.isAncestor(source.sha, now.sha)]);
@@ -296,7 +300,7 @@ function messageOf(s: AppStatus, history: AppHistory): string | undefined {
     // A commit landed after the pin: the next sync ends the pin and deploys it.
     const moved = s.upstream?.sha !== undefined && s.upstream.sha !== sync.pinned.fromHead;
     if (!moved) return pinLine(sync.pinned, s.source?.kind === 'git' ? s.source.repository : undefined);
-    return `pinned by revision ${sync.pinned.number} at ${sync.pinned.sha.slice(0, 12)}, but ${s.upstream!.ref} has moved on to ${s.upstream!.sha!.slice(0, 7)} since: the next sync ends the pin and deploys it`;
+    return `${pinnedAt(sync.pinned)}, but ${s.upstream!.ref} has moved on to ${s.upstream!.sha!.slice(0, 7)} since: the next sync ends the pin and deploys it`;
   }
   if (s.upstream) return upstreamLine(s.upstream);
   // Nothing says where its objects come from (an app whose objects were all deleted, say): what last happened to it.
