@@ -257,6 +257,8 @@ describe('a watch dropped every few seconds during a long rollout: the rollout r
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /deployment\/web rolled out in/);
     assert.match(r.stderr, /daemonset\/agent rolled out in/);
+    // An old Pod may still be terminating when the rollout is done (as kubectl judges it): it goes soon after.
+    for (const deadline = Date.now() + 10_000; crashLooping(c.sb).length > 0 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(crashLooping(c.sb), [], 'the crash-looping Pods are gone');
     await kubectlAgrees(c, 'deployment/web');
     await kubectlAgrees(c, 'daemonset/agent');
