@@ -119,7 +119,8 @@ export class ServerHealth {
   failed(how: { unreachable: boolean; cause: string }, firstFailure: number): FailureVerdict {
     const now = Date.now();
     const before = this.outage;
-    const o: Outage = before ?? this.begin(now, how);
+    // The outage starts when the request that found it first failed, so every request of it gets the same deadline.
+    const o: Outage = before ?? this.begin(Math.min(now, firstFailure), how);
     const spentBefore = before?.spent ?? false;
     if (o.unreachable && !how.unreachable) this.wake(); // it answers again: waiting requests may go
     o.unreachable = how.unreachable;
@@ -145,8 +146,8 @@ export class ServerHealth {
     return Math.min(idleMs, Math.max(MIN_PROBE_IDLE_MS, o.since + this.opts.budgetMs - Date.now()));
   }
 
-  private begin(now: number, how: { unreachable: boolean; cause: string }): Outage {
-    const o: Outage = { since: now, unreachable: how.unreachable, cause: how.cause, spent: false };
+  private begin(since: number, how: { unreachable: boolean; cause: string }): Outage {
+    const o: Outage = { since, unreachable: how.unreachable, cause: how.cause, spent: false };
     this.outage = o;
     if (this.opts.notify && this.opts.budgetMs > NOTICE_AFTER_MS) this.schedule(o, NOTICE_AFTER_MS);
     return o;
